@@ -13,7 +13,14 @@ export {
   type OverflowPolicy,
 } from './tasks/manager-options';
 export { isFinalStatus, type TaskStatus, type FinalTaskStatus } from './tasks/task-status';
-export type { TaskOutcome } from './tasks/task-outcome';
+export type {
+  TaskOutcome,
+  TaskCompletedOutcome,
+  TaskFailedOutcome,
+  TaskCancelledOutcome,
+  TaskTimedOutOutcome,
+  TaskDroppedOutcome,
+} from './tasks/task-outcome';
 export type { TaskInfo } from './tasks/task-info';
 export type { TaskCounts } from './tasks/task-counts';
 export type { WaitForAllOptions, WaitResult } from './tasks/wait-result';

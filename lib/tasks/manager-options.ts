@@ -1,4 +1,4 @@
-import log from 'loglevel';
+import type log from 'loglevel';
 
 /**
  * What `createTask` does when `maxPendingTasks` tasks are already in flight.
@@ -51,8 +51,8 @@ export interface BackgroundTaskManagerOptions {
  * console.log(DEFAULT_MANAGER_OPTIONS.maxPendingTasks); // 1000
  * ```
  */
-export const DEFAULT_MANAGER_OPTIONS = Object.freeze({
+export const DEFAULT_MANAGER_OPTIONS: Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger'>>> = Object.freeze({
   defaultShutdownTimeoutMs: 30_000,
   maxPendingTasks: 1000,
-  overflow: 'drop-newest' as OverflowPolicy,
+  overflow: 'drop-newest',
 });

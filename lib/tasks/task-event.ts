@@ -32,6 +32,7 @@ export interface TaskEventBase {
  * ```
  */
 export interface TaskCreatedEvent extends TaskEventBase {
+  /** Discriminant: `'created'`. */
   readonly type: 'created';
   /** The task's timeout, or `undefined`. */
   readonly timeoutMs: number | undefined;
@@ -46,6 +47,7 @@ export interface TaskCreatedEvent extends TaskEventBase {
  * ```
  */
 export interface TaskStartedEvent extends TaskEventBase {
+  /** Discriminant: `'started'`. */
   readonly type: 'started';
 }
 
@@ -58,6 +60,7 @@ export interface TaskStartedEvent extends TaskEventBase {
  * ```
  */
 export interface TaskCompletedEvent extends TaskEventBase {
+  /** Discriminant: `'completed'`. */
   readonly type: 'completed';
   /** Milliseconds from creation. */
   readonly durationMs: number;
@@ -72,6 +75,7 @@ export interface TaskCompletedEvent extends TaskEventBase {
  * ```
  */
 export interface TaskFailedEvent extends TaskEventBase {
+  /** Discriminant: `'failed'`. */
   readonly type: 'failed';
   /** What the work threw or rejected with. */
   readonly error: unknown;
@@ -88,6 +92,7 @@ export interface TaskFailedEvent extends TaskEventBase {
  * ```
  */
 export interface TaskCancelledEvent extends TaskEventBase {
+  /** Discriminant: `'cancelled'`. */
   readonly type: 'cancelled';
   /** Its signal's reason: a `TaskCancelledError`, a `TaskDroppedError` (`'drop-oldest'`) or the caller's reason. */
   readonly reason: unknown;
@@ -104,6 +109,7 @@ export interface TaskCancelledEvent extends TaskEventBase {
  * ```
  */
 export interface TaskTimedOutEvent extends TaskEventBase {
+  /** Discriminant: `'timed_out'`. */
   readonly type: 'timed_out';
   /** The timeout error its signal was aborted with. */
   readonly reason: TaskTimeoutError;
@@ -120,6 +126,7 @@ export interface TaskTimedOutEvent extends TaskEventBase {
  * ```
  */
 export interface TaskDroppedEvent extends TaskEventBase {
+  /** Discriminant: `'dropped'`. */
   readonly type: 'dropped';
   /** Why it was refused. */
   readonly reason: TaskDroppedError;
