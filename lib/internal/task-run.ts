@@ -157,7 +157,7 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
     this.#workRunning = true;
     this.#host.taskStarted(this);
     let work$: Observable<T> = new TaskWorkObservable(work, this);
-    if (this.timeoutMs !== undefined) work$ = work$.pipe(timeoutAfter(this.timeoutMs, this.#createTimeoutError));
+    if (this.timeoutMs !== undefined) work$ = work$.pipe(timeoutAfter(this.timeoutMs, () => this.#createTimeoutError()));
     work$.subscribe(this);
   }
 
@@ -230,10 +230,10 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
     this.#settle({ status: 'failed', error, durationMs: this.#age() });
   }
 
-  readonly #createTimeoutError = (): TaskTimeoutError => {
+  #createTimeoutError(): TaskTimeoutError {
     this.#timeoutError = new TaskTimeoutError(this.name, this.timeoutMs as number);
     return this.#timeoutError;
-  };
+  }
 
   /**
    * Moves the task to its final status, once: the books first (the manager frees its slot and emits the

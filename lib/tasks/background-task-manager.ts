@@ -480,14 +480,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#countsChanged();
     this.#tasksChanged();
     this.#log.settled(run);
-    if (this.#watchers.size > 0) for (const watcher of [...this.#watchers]) watcher.taskSettled(run);
+    for (const watcher of this.#watchers) watcher.taskSettled(run);
   }
 
   #detachedWorkStopped(run: AnyTaskRun, result: WorkResult | undefined): void {
     if (!this.#detached.delete(run.id)) return;
     this.#tasksChanged();
     this.#log.detachedWorkStopped(run, result);
-    if (this.#watchers.size > 0) for (const watcher of [...this.#watchers]) watcher.workStopped();
+    for (const watcher of this.#watchers) watcher.workStopped();
   }
 
   /** Refuses a task: a handle that is `'dropped'` from the start, its work never called. */
