@@ -1,4 +1,4 @@
-import { Observable, Subject, Subscriber } from 'rxjs';
+import { isObservable, Observable, Subject, Subscriber } from 'rxjs';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import { TaskDroppedError } from '../errors/task-dropped-error';
 import { TaskTimeoutError } from '../errors/task-timeout-error';
@@ -74,8 +74,19 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
     this.#status = 'pending';
   }
 
-  /** A task refused before it started: final at once, its work never called. */
-  static dropped(host: TaskRunHost, id: number, name: string, context: TaskContext, error: TaskDroppedError): AnyTaskRun {
+  /**
+   * A task refused before it started: final at once, its work never called. An already-started promise
+   * cannot be refused, only ignored: its rejection is swallowed so that it never becomes an unhandled one.
+   */
+  static dropped(
+    host: TaskRunHost,
+    id: number,
+    work: TaskWork<unknown>,
+    name: string,
+    context: TaskContext,
+    error: TaskDroppedError,
+  ): AnyTaskRun {
+    if (isStartedPromise(work)) watchPromise(work, ignore, ignore);
     const run = new TaskRun<unknown>(host, id, undefined, name, undefined, context, undefined);
     run.#status = 'dropped';
     run.#outcome = { status: 'dropped', reason: error, durationMs: 0 };
@@ -241,6 +252,7 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
    */
   #settle(outcome: TaskOutcome<T>): boolean {
     if (this.#outcome !== undefined) return false;
+    if (this.#status === 'pending' && isStartedPromise(this.#work)) this.#watchAsDetached(this.#work);
     this.#outcome = outcome;
     this.#status = outcome.status;
     this.#lastValue = undefined;
@@ -253,6 +265,16 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
     return true;
   }
 
+  /** An already-started promise settled before its start: it runs on, as detached work. */
+  #watchAsDetached(promise: PromiseLike<T>): void {
+    this.#workRunning = true;
+    watchPromise(
+      promise,
+      (value) => this.workStopped({ ok: true, value }),
+      (error) => this.workStopped({ ok: false, error }),
+    );
+  }
+
   #abort(reason: unknown): void {
     this.#aborted = true;
     this.#abortReason = reason;
@@ -263,6 +285,22 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
     return Date.now() - this.createdAt;
   }
 }
+
+/** Whether `work` is an already-started promise (not a function, not an Observable). */
+function isStartedPromise<T>(work: TaskWork<T> | undefined): work is PromiseLike<T> {
+  return work !== undefined && typeof work !== 'function' && !isObservable(work);
+}
+
+/** Calls `then` on a promise-like, which a hostile thenable may make throw. */
+function watchPromise<T>(promise: PromiseLike<T>, onValue: (value: T) => void, onError: (error: unknown) => void): void {
+  try {
+    promise.then(onValue, onError);
+  } catch (error) {
+    onError(error);
+  }
+}
+
+function ignore(): void {}
 
 /** A task run of any result type, as the manager's books hold them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -201,23 +201,24 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     checkWork(work);
 
-    if (this.#state !== 'running') return this.#refuse(name, context, 'shutdown');
-    if (this.#maxPendingTasks > 0 && this.#inFlight.size >= this.#maxPendingTasks) {
-      if (this.#overflow === 'drop-newest') return this.#refuse(name, context, 'overflow');
-      if (this.#overflow === 'reject') {
-        const pending = this.#inFlight.size;
-        this.#refuse(name, context, 'overflow');
-        throw new TaskRejectedError(name, pending);
-      }
-      this.#shedOldest();
+    if (this.#state !== 'running') return this.#refuse(work, name, context, 'shutdown');
+    const full = this.#maxPendingTasks > 0 && this.#inFlight.size >= this.#maxPendingTasks;
+    if (full && this.#overflow === 'drop-newest') return this.#refuse(work, name, context, 'overflow');
+    if (full && this.#overflow === 'reject') {
+      const pending = this.#inFlight.size;
+      this.#refuse(work, name, context, 'overflow');
+      throw new TaskRejectedError(name, pending);
     }
 
     const run = new TaskRun<T>(this.#host, this.#nextId++, work, name, timeoutMs, context, signal);
+    // Under 'drop-oldest' the newcomer is booked before the oldest is shed, so that nothing (waitForAll,
+    // shutdown's drain) ever sees the manager idle in between.
     this.#inFlight.set(run.id, run);
     this.#created++;
-    this.#emit(run, 'created');
     this.#countsChanged();
+    this.#emit(run, 'created');
     this.#tasksChanged();
+    if (full) this.#shedOldest();
     if (signal !== undefined) {
       if (signal.aborted) {
         run.cancelFromCaller(signal.reason);
@@ -476,8 +477,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     if (run.workRunning) this.#detached.set(run.id, run);
     run.finalSeq = ++this.#seq;
-    if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
+    // Counts first: a subscriber that subscribes to counts$ from an events$ callback must not get one value twice.
     this.#countsChanged();
+    if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
     this.#tasksChanged();
     this.#log.settled(run);
     for (const watcher of this.#watchers) watcher.taskSettled(run);
@@ -490,13 +492,13 @@ export class BackgroundTaskManager implements AsyncDisposable {
     for (const watcher of this.#watchers) watcher.workStopped();
   }
 
-  /** Refuses a task: a handle that is `'dropped'` from the start, its work never called. */
-  #refuse(name: string, context: TaskContext, reason: DropReason): AnyTaskRun {
-    const run = TaskRun.dropped(this.#host, this.#nextId++, name, context, new TaskDroppedError(name, reason));
+  /** Refuses a task: a handle that is `'dropped'` from the start, its work never called (or, for a promise, never watched). */
+  #refuse(work: TaskWork<unknown>, name: string, context: TaskContext, reason: DropReason): AnyTaskRun {
+    const run = TaskRun.dropped(this.#host, this.#nextId++, work, name, context, new TaskDroppedError(name, reason));
     this.#dropped++;
     run.finalSeq = ++this.#seq;
-    if (this.#events.observed) this.#events.next(finalEvent(run, run.finalSeq));
     this.#countsChanged();
+    if (this.#events.observed) this.#events.next(finalEvent(run, run.finalSeq));
     this.#log.dropped(name, reason === 'shutdown' ? 'shutdown' : this.#overflow === 'reject' ? 'rejected' : 'overflow', this.#inFlight.size);
     return run;
   }
