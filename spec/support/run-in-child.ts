@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** What a child Node process did. */
+export interface ChildResult {
+  /** The exit code, or `null` when it was killed. */
+  readonly code: number | null;
+  /** Whether it had to be killed because it did not exit by itself within the limit. */
+  readonly killed: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Runs `script` (CommonJS JavaScript; `require('./lib')` loads the library through ts-node) in a fresh Node
+ * process with the repository as its working directory, and waits for it to exit by itself. It is killed
+ * after `limitMs`, and `killed` then says so.
+ */
+export function runInChild(script: string, limitMs: number): Promise<ChildResult> {
+  const startedAt = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const limit = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    child.on('error', (error) => {
+      clearTimeout(limit);
+      reject(error);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, killed, stdout, stderr, elapsedMs: Date.now() - startedAt });
+    });
+  });
+}
