@@ -51,3 +51,55 @@ export { TaskRejectedError } from './errors/task-rejected-error';
 
 // Logging
 export { DEFAULT_LOGGER_NAME, getDefaultLogger } from './logging/default-logger';
+
+// Dependency injection
+export { inject, type InjectOptions } from './di/inject';
+export { bindValue } from './di/bind-value';
+export type { InjectionToken } from './di/injection-token';
+export { getRunContext, type RunContext } from './di/run-context';
+export { IdGenerator } from './di/id-generator';
+
+// Graph
+export { StateGraph } from './graph/state-graph';
+export { CompiledGraph } from './graph/compiled-graph';
+export { START, END } from './graph/constants';
+export type { StateGraphOptions } from './graph/state-graph-options';
+export { DEFAULT_COMPILE_OPTIONS, type CompileOptions } from './graph/compile-options';
+export type { RunConfig, ResolvedRunConfig } from './graph/run-config';
+export type { GraphNode, GraphNodeLike, NodeClass, NodeFunction, NodeUpdate } from './graph/graph-node';
+export type { EdgeCondition, PathMap } from './graph/edge-condition';
+export type { GraphCloseOptions, GraphCloseResult } from './graph/graph-close-result';
+export type {
+  GraphEvent,
+  GraphEventBase,
+  GraphStartEvent,
+  NodeStartEvent,
+  NodeEndEvent,
+  NodeErrorEvent,
+  GraphEndEvent,
+} from './graph/graph-event';
+
+// Graph and DI errors
+export { GraphError } from './errors/graph-error';
+export { GraphRecursionError } from './errors/graph-recursion-error';
+export { GraphClosedError } from './errors/graph-closed-error';
+export { DependencyNotFoundError } from './errors/dependency-not-found-error';
+
+// Events and publishers
+export { EVENT_KINDS, EVENT_TYPES, type EventKind, type EventType, type EventModel } from './publisher/event-model';
+export {
+  createEvent,
+  createGraphExecutionEvent,
+  createNodeExecutionEvent,
+  type EventModelInit,
+  type EventFields,
+} from './publisher/create-event';
+export { BasePublisher, type BasePublisherOptions } from './publisher/base-publisher';
+export {
+  CONSOLE_PUBLISHER_LOGGER_NAME,
+  ConsolePublisher,
+  type ConsolePublisherOptions,
+} from './publisher/console-publisher';
+export { ObservablePublisher } from './publisher/observable-publisher';
+export { CompositePublisher } from './publisher/composite-publisher';
+export { PUBLISH_EVENT_TASK_NAME, publishEvent } from './publisher/publish-event';

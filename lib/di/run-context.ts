@@ -1,0 +1,36 @@
+import type { ContainerInstance } from 'typedi';
+import type { ResolvedRunConfig } from '../graph/run-config';
+import { runContextStorage } from '../internal/run-context-storage';
+
+/**
+ * What a graph run carries with it, across awaits, into its nodes and everything they call.
+ *
+ * @example
+ * ```ts
+ * const context = getRunContext();
+ * if (context !== undefined) console.log(`run ${context.config.runId} on thread ${context.config.threadId}`);
+ * ```
+ */
+export interface RunContext {
+  /** The TypeDI container of the compiled graph the run belongs to; `inject()` resolves from it. */
+  readonly container: ContainerInstance;
+  /** The run's configuration, with its `runId`, `recursionLimit` and `signal` filled in. */
+  readonly config: ResolvedRunConfig;
+}
+
+/**
+ * The context of the graph run that is executing: set in a node, in any function it calls (across awaits,
+ * timers and background tasks it starts), and `undefined` outside any run.
+ *
+ * @returns the current run's context, or `undefined` outside a graph run.
+ * @example
+ * ```ts
+ * async function auditLog(message: string): Promise<void> {
+ *   const threadId = getRunContext()?.config.threadId ?? 'no-thread';
+ *   await audit.write({ threadId, message });
+ * }
+ * ```
+ */
+export function getRunContext(): RunContext | undefined {
+  return runContextStorage.getStore();
+}

@@ -1,0 +1,294 @@
+import type { Observable } from 'rxjs';
+import type { ContainerInstance } from 'typedi';
+import { GraphClosedError } from '../errors/graph-closed-error';
+import { checkPositiveInteger } from '../internal/check-positive-integer';
+import { describeValue } from '../internal/describe-value';
+import { GraphContainer } from '../internal/graph-container';
+import { executeGraphRun } from '../internal/graph-run';
+import type { GraphSpec } from '../internal/graph-spec';
+import { GuardedObservable } from '../internal/guarded-observable';
+import { leasePublisher, releasePublisher } from '../internal/publisher-leases';
+import { runContextStorage } from '../internal/run-context-storage';
+import { checkAbortSignal, checkDelay, checkPlainObject, checkString } from '../internal/validate';
+import { getDefaultLogger } from '../logging/default-logger';
+import type { BasePublisher } from '../publisher/base-publisher';
+import { BackgroundTaskManager } from '../tasks/background-task-manager';
+import type { BackgroundTaskManagerOptions } from '../tasks/manager-options';
+import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
+import type { GraphEvent } from './graph-event';
+import type { ResolvedRunConfig, RunConfig } from './run-config';
+
+/** What `StateGraph.compile()` hands to the compiled graph. */
+export interface CompiledGraphInit<S> {
+  readonly spec: GraphSpec<S>;
+  readonly initialState: Partial<S>;
+  readonly publisher: BasePublisher | undefined;
+  readonly container: ContainerInstance | undefined;
+  readonly recursionLimit: number;
+  readonly managerOptions: BackgroundTaskManagerOptions;
+}
+
+/** A run in progress, as `close()` sees it. */
+interface ActiveRun {
+  readonly runId: string;
+  readonly controller: AbortController;
+  readonly done: Promise<unknown>;
+}
+
+/**
+ * A graph ready to run, as `StateGraph.compile()` returns it: it owns a `BackgroundTaskManager`, a TypeDI
+ * container with its bindings, and its publisher, until {@link CompiledGraph.close} releases them.
+ *
+ * Every run executes inside the graph's run context, so `inject()` resolves from the graph's container in a
+ * node and in everything it calls. Every run publishes its graph start/end and node start/end/error events
+ * through `publishEvent()`, in the background: a slow, failing or hanging publisher never slows or breaks a run.
+ *
+ * **Closing**, in order: new runs are refused with a {@link GraphClosedError}; runs in progress are aborted
+ * with one (their signal aborts; `invoke()` rejects at once); the manager shuts down (tasks get `drainMs` to
+ * finish, are then cancelled, and shutdown waits up to `shutdownTimeoutMs` for their work to stop); then the
+ * publisher is closed, unless another open compiled graph still uses the same instance (the last one to close
+ * closes it); then the TypeDI container is released.
+ *
+ * @typeParam S - the graph's state.
+ * @example
+ * ```ts
+ * await using app = new StateGraph<State>().addNode('answer', answer).setEntryPoint('answer').compile();
+ * const result = await app.invoke({ question: 'Why?' }, { threadId: 'thread-1' });
+ * ```
+ */
+export class CompiledGraph<S extends object = Record<string, unknown>> implements AsyncDisposable {
+  readonly #spec: GraphSpec<S>;
+  readonly #initialState: Partial<S>;
+  readonly #recursionLimit: number;
+  readonly #manager: BackgroundTaskManager;
+  readonly #graphContainer: GraphContainer;
+  /** The publisher bound when the graph was compiled: the one `close()` closes. */
+  readonly #publisher: BasePublisher | undefined;
+  readonly #runs = new Set<ActiveRun>();
+  #closing: Promise<GraphCloseResult> | undefined;
+  #closed = false;
+
+  /**
+   * Use {@link StateGraph.compile} instead.
+   *
+   * @internal
+   */
+  constructor(init: CompiledGraphInit<S>) {
+    this.#spec = init.spec;
+    this.#initialState = init.initialState;
+    this.#recursionLimit = init.recursionLimit;
+    this.#manager = new BackgroundTaskManager(init.managerOptions);
+    this.#graphContainer = new GraphContainer(init.container, { manager: this.#manager, publisher: init.publisher });
+    this.#publisher = this.#graphContainer.publisher();
+    if (this.#publisher !== undefined) leasePublisher(this.#publisher);
+  }
+
+  /** The graph's background task manager: its counts, tasks and events, for monitoring. */
+  get taskManager(): BackgroundTaskManager {
+    return this.#manager;
+  }
+
+  /** The graph's TypeDI container (released by `close()`). */
+  get container(): ContainerInstance {
+    return this.#graphContainer.container;
+  }
+
+  /** Whether `close()` was called: the graph accepts no new runs. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Runs the graph from its entry point to `END` and resolves to the final state.
+   *
+   * The run starts from the initial state with `input` shallow-merged over it; each node's update is merged in
+   * turn.
+   *
+   * @param input - the run's input, merged over the initial state.
+   * @param config - the run's configuration (see {@link RunConfig}).
+   * @returns the final state.
+   * @throws (as rejections) a node's own error when a node fails; {@link GraphRecursionError} past the recursion
+   * limit; {@link GraphError} when a node returns something that is not a state or a condition maps nowhere;
+   * the signal's reason when `config.signal` aborts; {@link GraphClosedError} when the graph is closed (or
+   * closes during the run); {@link InvalidArgumentError} for a bad `config`.
+   * @example
+   * ```ts
+   * const state = await app.invoke({ input: 'hello' }, { threadId: 'thread-1', userId: 'alice' });
+   * ```
+   */
+  async invoke(input: Partial<S> = {}, config: RunConfig = {}): Promise<S> {
+    return this.#run(input, config, noop);
+  }
+
+  /**
+   * Runs the graph when subscribed to, emitting each step as a {@link GraphEvent}: `graph_start`, `node_start`
+   * and `node_end` for each node, then `graph_end` and completion. A failing run emits `node_error` (when a node
+   * failed) and errors with what `invoke()` would reject with.
+   *
+   * Each subscription is one run. Unsubscribing cancels it (its signal aborts), as `config.signal` does.
+   * A subscriber's callback that throws is logged at ERROR and does not break the run; so is a run's error
+   * when the subscriber has no error callback.
+   *
+   * @param input - the run's input, merged over the initial state.
+   * @param config - the run's configuration (see {@link RunConfig}).
+   * @returns a cold Observable of the run's events.
+   * @throws {@link InvalidArgumentError} synchronously, for a bad `input` or `config`.
+   * @example
+   * ```ts
+   * const subscription = app.stream({ question }, { threadId }).subscribe((event) => {
+   *   if (event.type === 'node_end') console.log(event.node, event.update);
+   * });
+   * // later: subscription.unsubscribe() cancels the run
+   * ```
+   */
+  stream(input: Partial<S> = {}, config: RunConfig = {}): Observable<GraphEvent<S>> {
+    checkRunArguments(input, config);
+    return new GuardedObservable<GraphEvent<S>>(
+      (subscriber) => {
+        const controller = new AbortController();
+        let finished = false;
+        this.#run(input, config, (event) => subscriber.next(event), controller).then(
+          () => {
+            finished = true;
+            subscriber.complete();
+          },
+          (error: unknown) => {
+            finished = true;
+            subscriber.error(error);
+          },
+        );
+        return () => {
+          if (!finished) controller.abort(new DOMException('The graph run was cancelled: its stream was unsubscribed', 'AbortError'));
+        };
+      },
+      (error) =>
+        getDefaultLogger().error(
+          `A graph stream subscriber threw, or had no error callback for: ${describeValue(error)}`,
+          error,
+        ),
+    );
+  }
+
+  /**
+   * Closes the graph: refuses new runs, aborts runs in progress, shuts its manager down with the
+   * `shutdownTimeoutMs` given to `compile()`, then closes its publisher and releases its TypeDI container
+   * (see the class description).
+   *
+   * Concurrent calls share one close; a call after it finished resolves with `backgroundTasks.status`
+   * `'already_shutdown'`. It never rejects because of a task or a publisher (their failures are logged).
+   *
+   * @param options - `drainMs`: let background tasks finish on their own for that long first. Default `0`.
+   * @returns the manager's {@link ShutdownStats} as `backgroundTasks`.
+   * @throws {@link InvalidArgumentError} when an option is not acceptable.
+   * @example
+   * ```ts
+   * const { backgroundTasks } = await app.close();
+   * console.log(backgroundTasks); // { status: 'completed', initialTasks: 5, completedTasks: 5, remainingTasks: 0, ... }
+   * ```
+   */
+  async close(options: GraphCloseOptions = {}): Promise<GraphCloseResult> {
+    checkPlainObject('options', options);
+    checkDelay('drainMs', options.drainMs);
+    if (this.#closed) return { backgroundTasks: await this.#manager.shutdown() };
+    this.#closing ??= this.#close(options.drainMs ?? 0);
+    return this.#closing;
+  }
+
+  /**
+   * Calls {@link CompiledGraph.close}, so that `await using app = graph.compile()` closes the graph when the
+   * block exits.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using app = graph.compile();
+   *   await app.invoke(input);
+   * } // closed here
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #close(drainMs: number): Promise<GraphCloseResult> {
+    const runs = [...this.#runs];
+    for (const run of runs) run.controller.abort(new GraphClosedError(run.runId));
+    await Promise.allSettled(runs.map((run) => run.done));
+
+    const backgroundTasks = await this.#manager.shutdown({ drainMs });
+    const publisher = this.#publisher;
+    if (publisher !== undefined && releasePublisher(publisher)) {
+      try {
+        await publisher.close();
+      } catch (error) {
+        getDefaultLogger().error(`Failed to close the graph's publisher: ${describeValue(error)}`, error);
+      }
+    }
+    try {
+      this.#graphContainer.release();
+    } catch (error) {
+      getDefaultLogger().error(`Failed to release the graph's TypeDI container: ${describeValue(error)}`, error);
+    }
+    this.#closed = true;
+    return { backgroundTasks };
+  }
+
+  /** Starts one run in the graph's run context; `controller` is the stream's, to cancel on unsubscribe. */
+  #run(
+    input: Partial<S>,
+    config: RunConfig,
+    emit: (event: GraphEvent<S>) => void,
+    controller = new AbortController(),
+  ): Promise<S> {
+    if (this.closed) return Promise.reject(new GraphClosedError());
+    try {
+      checkRunArguments(input, config);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const unlink = linkSignal(config.signal, controller);
+    const resolved: ResolvedRunConfig = {
+      ...config,
+      runId: config.runId ?? this.#graphContainer.idGenerator().generate(),
+      recursionLimit: config.recursionLimit ?? this.#recursionLimit,
+      signal: controller.signal,
+    };
+    const state = { ...this.#initialState, ...input } as S;
+    const context = { container: this.#graphContainer.container, config: resolved };
+    const done = runContextStorage.run(context, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit }));
+    const run: ActiveRun = { runId: resolved.runId, controller, done };
+    this.#runs.add(run);
+    const forget = (): void => {
+      unlink();
+      this.#runs.delete(run);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+}
+
+function checkRunArguments(input: unknown, config: RunConfig): void {
+  checkPlainObject('input', input);
+  checkPlainObject('config', config);
+  checkString('threadId', config.threadId);
+  checkString('runId', config.runId);
+  checkString('userId', config.userId);
+  checkAbortSignal('signal', config.signal);
+  checkPositiveInteger('recursionLimit', config.recursionLimit);
+}
+
+/** Aborts `controller` when the caller's signal aborts; returns the function that removes the link. */
+function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (signal === undefined) return noop;
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return noop;
+  }
+  const onAbort = (): void => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+function noop(): void {
+  // nothing to do
+}

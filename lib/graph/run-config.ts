@@ -1,0 +1,43 @@
+/**
+ * The configuration of one graph run, given to `invoke()` and `stream()`; every field is optional.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * await graph.invoke({ input: 'hello' }, { threadId: 'thread-1', userId: 'alice', signal: controller.signal });
+ * ```
+ */
+export interface RunConfig {
+  /** The conversation thread; carried into events and available to nodes. */
+  readonly threadId?: string;
+  /** The run's id. Default: a new id from the graph's `IdGenerator`. */
+  readonly runId?: string;
+  /** The user the run is for; carried into events. */
+  readonly userId?: string;
+  /** The most nodes this run may execute (an integer >= 1). Default: the `recursionLimit` given to `compile()`. */
+  readonly recursionLimit?: number;
+  /** Aborting it cancels the run: `invoke()` rejects with its reason, `stream()` errors with it. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The configuration a node, a condition and `getRunContext()` see: the run's {@link RunConfig} with `runId`,
+ * `recursionLimit` and `signal` always set. `signal` is the run's own: it aborts when the caller's signal does,
+ * when the stream is unsubscribed, or when the graph is closed.
+ *
+ * @example
+ * ```ts
+ * async function fetchPage(state: State, config: ResolvedRunConfig): Promise<Partial<State>> {
+ *   const response = await fetch(state.url, { signal: config.signal });
+ *   return { page: await response.text() };
+ * }
+ * ```
+ */
+export interface ResolvedRunConfig extends RunConfig {
+  /** The run's id (given, or generated). */
+  readonly runId: string;
+  /** The run's recursion limit. */
+  readonly recursionLimit: number;
+  /** The run's signal. */
+  readonly signal: AbortSignal;
+}
