@@ -103,3 +103,36 @@ export {
 export { ObservablePublisher } from './publisher/observable-publisher';
 export { CompositePublisher } from './publisher/composite-publisher';
 export { PUBLISH_EVENT_TASK_NAME, publishEvent } from './publisher/publish-event';
+
+// UI adapters
+export { toExternalStore } from './ui/to-external-store';
+export type { ExternalStore, ExternalStoreListener, ExternalStoreOptions } from './ui/external-store';
+export { taskCountsSnapshot, taskListSnapshot } from './ui/task-snapshots';
+export { createManagerStores } from './ui/create-manager-stores';
+export { DEFAULT_MANAGER_STORES_OPTIONS, type ManagerStores, type ManagerStoresOptions } from './ui/manager-stores';
+export { toServerSentEvents } from './ui/to-server-sent-events';
+export type { ServerSentEventsHandler } from './ui/server-sent-events-handler';
+export { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, type ServerSentEventsOptions } from './ui/server-sent-events-options';
+export { browserClientScript, serveBrowserClient } from './ui/browser-client';
+
+// Redis Streams (optional peer dependency: redis)
+export { MissingPeerDependencyError } from './errors/missing-peer-dependency-error';
+export type { RedisStreamsClient } from './redis/redis-streams-client';
+export { RedisStreamsPublisher } from './redis/redis-streams-publisher';
+export {
+  DEFAULT_REDIS_STREAM,
+  DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS,
+  type RedisStreamsPublisherOptions,
+} from './redis/redis-streams-publisher-options';
+export type { RedisPublisherStats } from './redis/redis-publisher-stats';
+export { mirrorTaskEvents } from './redis/mirror-task-events';
+export { DEFAULT_MIRROR_TASK_EVENTS_OPTIONS, type MirrorTaskEventsOptions } from './redis/mirror-task-events-options';
+export type { TaskEventMirror, TaskEventMirrorStats } from './redis/task-event-mirror';
+export { RedisStreamsSubscriber } from './redis/redis-streams-subscriber';
+export {
+  DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS,
+  type RedisStreamsSubscriberOptions,
+} from './redis/redis-streams-subscriber-options';
+export type { StreamEntry, StreamEntryBase, StreamEventEntry, StreamTaskEntry, MirroredTaskEvent } from './redis/stream-entry';
+export type { ClusterCounts } from './redis/cluster-counts';
+export type { ClusterTaskInfo, ClusterTasks } from './redis/cluster-tasks';
