@@ -482,14 +482,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
     if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
     this.#tasksChanged();
     this.#log.settled(run);
-    for (const watcher of this.#watchers) watcher.taskSettled(run);
+    if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
   }
 
   #detachedWorkStopped(run: AnyTaskRun, result: WorkResult | undefined): void {
     if (!this.#detached.delete(run.id)) return;
     this.#tasksChanged();
     this.#log.detachedWorkStopped(run, result);
-    for (const watcher of this.#watchers) watcher.workStopped();
+    if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.workStopped();
   }
 
   /** Refuses a task: a handle that is `'dropped'` from the start, its work never called (or, for a promise, never watched). */
@@ -515,8 +515,11 @@ export class BackgroundTaskManager implements AsyncDisposable {
   #emit(run: AnyTaskRun, type: 'created' | 'started'): void {
     const seq = ++this.#seq;
     if (!this.#events.observed && !run.hasListeners) return;
-    const base = { seq, timestamp: Date.now(), id: run.id, name: run.name, context: run.context };
-    const event: TaskEvent = type === 'created' ? { type, ...base, timeoutMs: run.timeoutMs } : { type, ...base };
+    const { id, name, context } = run;
+    const event: TaskEvent =
+      type === 'created'
+        ? { type, seq, timestamp: run.createdAt, id, name, context, timeoutMs: run.timeoutMs }
+        : { type, seq, timestamp: Date.now(), id, name, context };
     this.#publish(run, event);
   }
 
@@ -578,21 +581,21 @@ export class BackgroundTaskManager implements AsyncDisposable {
 
 /** The final event of a settled task, built from its outcome. */
 function finalEvent(run: AnyTaskRun, seq: number): TaskEvent {
-  const outcome = run.outcome;
-  const base = { seq, timestamp: run.createdAt + (outcome?.durationMs ?? 0), id: run.id, name: run.name, context: run.context };
-  switch (outcome?.status) {
+  const { id, name, context, outcome } = run;
+  if (outcome === undefined) throw new Error(`Task ${id} has no outcome yet`);
+  const { durationMs } = outcome;
+  const timestamp = run.createdAt + durationMs;
+  switch (outcome.status) {
     case 'completed':
-      return { type: 'completed', ...base, durationMs: outcome.durationMs };
+      return { type: 'completed', seq, timestamp, id, name, context, durationMs };
     case 'failed':
-      return { type: 'failed', ...base, error: outcome.error, durationMs: outcome.durationMs };
+      return { type: 'failed', seq, timestamp, id, name, context, error: outcome.error, durationMs };
     case 'cancelled':
-      return { type: 'cancelled', ...base, reason: outcome.reason, durationMs: outcome.durationMs };
+      return { type: 'cancelled', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
     case 'timed_out':
-      return { type: 'timed_out', ...base, reason: outcome.reason, durationMs: outcome.durationMs };
+      return { type: 'timed_out', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
     case 'dropped':
-      return { type: 'dropped', ...base, reason: outcome.reason, durationMs: 0 };
-    default:
-      throw new Error(`Task ${run.id} has no outcome yet`);
+      return { type: 'dropped', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
   }
 }
 
