@@ -1,0 +1,86 @@
+import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, InvalidArgumentError, OVERFLOW_POLICIES, type OverflowPolicy } from '../../lib';
+
+/**
+ * Options of {@link startDashboard}; every field is optional.
+ *
+ * @example
+ * ```ts
+ * const dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0 });
+ * ```
+ */
+export interface DashboardOptions {
+  /** The TCP port; 0 picks a free one (read it back from `url`). Default `3000`. */
+  readonly port?: number;
+  /**
+   * The address to listen on. Default `'127.0.0.1'`: the dashboard can cancel tasks and shut the manager down,
+   * so it is not exposed beyond this machine unless asked.
+   */
+  readonly host?: string;
+  /**
+   * The manager's cap on tasks in flight: small enough by default that the 500-task burst shows `dropped`.
+   * 0 means no cap. Default `300`.
+   */
+  readonly maxPendingTasks?: number;
+  /** What the manager does beyond the cap. Default `'drop-newest'`. */
+  readonly overflow?: OverflowPolicy;
+  /** How often a sample agent run starts, in milliseconds; 0 starts none. Default `2_000`. */
+  readonly agentRunIntervalMs?: number;
+  /**
+   * How long the event stream stays subscribed after its last browser left, so that a reconnecting page is
+   * replayed what it missed (see `ServerSentEventsOptions.lingerMs`). Default `30_000`.
+   */
+  readonly lingerMs?: number;
+  /** How long shutdown waits for the tasks' work to stop once aborted, in milliseconds. Default `5_000`. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/**
+ * The defaults of {@link DashboardOptions}.
+ *
+ * @example
+ * ```ts
+ * console.log(DEFAULT_DASHBOARD_OPTIONS.maxPendingTasks); // 300
+ * ```
+ */
+export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<DashboardOptions>> = Object.freeze({
+  port: 3000,
+  host: '127.0.0.1',
+  maxPendingTasks: 300,
+  overflow: 'drop-newest',
+  agentRunIntervalMs: 2_000,
+  lingerMs: DEFAULT_SERVER_SENT_EVENTS_OPTIONS.lingerMs,
+  shutdownTimeoutMs: 5_000,
+});
+
+/**
+ * Validates `options` and fills in the defaults.
+ *
+ * @throws {@link InvalidArgumentError} naming the option and the value when one is out of range.
+ */
+export function resolveDashboardOptions(options: DashboardOptions): Required<DashboardOptions> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'an object', options);
+  }
+  const resolved = { ...DEFAULT_DASHBOARD_OPTIONS, ...withoutUndefined(options) };
+  checkInteger('port', resolved.port, 0, 65_535);
+  checkInteger('maxPendingTasks', resolved.maxPendingTasks, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger('agentRunIntervalMs', resolved.agentRunIntervalMs, 0, 2_147_483_647);
+  checkInteger('lingerMs', resolved.lingerMs, 0, 2_147_483_647);
+  checkInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0, 2_147_483_647);
+  if (typeof resolved.host !== 'string' || resolved.host === '') {
+    throw new InvalidArgumentError('host', "a non-empty string such as '127.0.0.1'", resolved.host);
+  }
+  if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
+    throw new InvalidArgumentError('overflow', `one of ${OVERFLOW_POLICIES.join(', ')}`, resolved.overflow);
+  }
+  return resolved;
+}
+
+function checkInteger(argument: string, value: unknown, min: number, max: number): void {
+  if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return;
+  throw new InvalidArgumentError(argument, `an integer from ${min} to ${max}`, value);
+}
+
+function withoutUndefined(options: DashboardOptions): DashboardOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}

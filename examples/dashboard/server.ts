@@ -1,0 +1,285 @@
+/**
+ * The live dashboard's server: plain `node:http`, no framework.
+ *
+ * | route                          | what it does                                                         |
+ * |--------------------------------|----------------------------------------------------------------------|
+ * | `GET /`, `/app.css`, `/app.js` | the page, served as written (no build step)                          |
+ * | `GET /agentflow-client.js`     | the library's browser client (`serveBrowserClient`)                  |
+ * | `GET /events`                  | the manager's activity and the graph's events (`toServerSentEvents`) |
+ * | `GET /info`                    | the dashboard's settings, as JSON                                    |
+ * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
+ * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
+ * | `POST /tasks/cancel-all`       | `manager.cancelAll()`                                                |
+ * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
+ *
+ * POST requests from another origin get `403` (see {@link crossOriginRefusal}); so does any request whose `Host`
+ * is not a loopback name while the server listens on loopback (see {@link hostRefusal}).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ObservablePublisher,
+  serveBrowserClient,
+  toServerSentEvents,
+  type BackgroundTaskManager,
+  type CompiledGraph,
+  type ServerSentEventsHandler,
+  type ShutdownStats,
+} from '../../lib';
+import { createAgentGraph, startAgentRuns, type AgentRuns, type AgentState } from './agent-graph';
+import { resolveDashboardOptions, type DashboardOptions } from './dashboard-options';
+import { loadPageAssets, type PageAssets } from './page-assets';
+import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
+import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, startSample } from './sample-tasks';
+
+/** A running dashboard, as {@link startDashboard} returns it. */
+export interface Dashboard {
+  /** Where the page is, e.g. `http://127.0.0.1:3000/`. */
+  readonly url: string;
+  /** The manager the page shows: the sample graph's own manager, which the buttons' tasks run on too. */
+  readonly manager: BackgroundTaskManager;
+  /** The compiled sample agent that runs on a timer. */
+  readonly graph: CompiledGraph<AgentState>;
+  /** The event-stream handler, with its `connections` and `activeSubscriptions`. */
+  readonly events: ServerSentEventsHandler;
+  /** The HTTP server. */
+  readonly server: Server;
+  /**
+   * What the page's "shutdown" button does: stops the sample runs, closes the graph (runs in progress are
+   * aborted; the manager cancels every task and waits up to `shutdownTimeoutMs` for their work to stop) and
+   * resolves to the manager's stats. The server keeps serving, so the page can show them; later calls resolve
+   * to the same stats.
+   */
+  shutdown(): Promise<ShutdownStats>;
+  /**
+   * Shuts down as {@link Dashboard.shutdown} does (if not yet done), then ends every event stream, releases
+   * the stream's subscriptions and closes the HTTP server and its connections.
+   *
+   * @returns the stats of the (first) shutdown.
+   */
+  close(): Promise<ShutdownStats>;
+}
+
+/**
+ * Starts the live dashboard: a sample agent graph running on a timer, its manager, and the HTTP server that
+ * shows them.
+ *
+ * @param options - see {@link DashboardOptions}.
+ * @returns the running dashboard once it listens.
+ * @throws {@link InvalidArgumentError} when an option is out of range; rejects when the port cannot be bound.
+ * @example
+ * ```ts
+ * const dashboard = await startDashboard({ port: 0 });
+ * console.log(`open ${dashboard.url}`);
+ * // ...
+ * console.log(await dashboard.close());
+ * ```
+ */
+export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  const settings = resolveDashboardOptions(options);
+  const assets = await loadPageAssets();
+  const publisher = new ObservablePublisher();
+  const graph = createAgentGraph({
+    publisher,
+    maxPendingTasks: settings.maxPendingTasks,
+    overflow: settings.overflow,
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
+  });
+  const manager = graph.taskManager;
+  const events = toServerSentEvents(manager, { publisher, lingerMs: settings.lingerMs });
+  let agentRuns: AgentRuns | undefined;
+
+  let shuttingDown: Promise<ShutdownStats> | undefined;
+  const shutdown = (): Promise<ShutdownStats> => {
+    shuttingDown ??= (async () => {
+      agentRuns?.stop();
+      const { backgroundTasks } = await graph.close();
+      return backgroundTasks;
+    })();
+    return shuttingDown;
+  };
+
+  const info = (): Record<string, unknown> => ({
+    maxPendingTasks: settings.maxPendingTasks,
+    overflow: settings.overflow,
+    agentRunIntervalMs: settings.agentRunIntervalMs,
+    agentRuns: agentRuns?.started ?? 0,
+    samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
+    hangingTimeoutMs: HANGING_TIMEOUT_MS,
+    state: manager.state,
+  });
+
+  const routes: Routes = { assets, manager, events, shutdown, info };
+  const loopbackOnly = isLoopbackAddress(settings.host);
+  const server = createServer((req, res) => {
+    const refusal = hostRefusal(req, loopbackOnly);
+    if (refusal !== undefined) {
+      sendJson(res, 403, { error: refusal });
+      return;
+    }
+    route(routes, req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  });
+
+  try {
+    await listen(server, settings.port, settings.host);
+  } catch (error) {
+    events.close();
+    await graph.close();
+    throw error;
+  }
+  agentRuns = startAgentRuns(graph, settings.agentRunIntervalMs);
+
+  const { port } = server.address() as AddressInfo;
+  const urlHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  let closing: Promise<ShutdownStats> | undefined;
+  return {
+    url: `http://${urlHost}:${port}/`,
+    manager,
+    graph,
+    events,
+    server,
+    shutdown,
+    close() {
+      closing ??= (async () => {
+        const stats = await shutdown();
+        events.close();
+        await closeServer(server);
+        return stats;
+      })();
+      return closing;
+    },
+  };
+}
+
+/** What the routes need. */
+interface Routes {
+  readonly assets: PageAssets;
+  readonly manager: BackgroundTaskManager;
+  readonly events: ServerSentEventsHandler;
+  readonly shutdown: () => Promise<ShutdownStats>;
+  readonly info: () => Record<string, unknown>;
+}
+
+const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
+const SAMPLE_PATH = /^\/samples\/([a-z]+)$/;
+
+async function route(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (req.method === 'POST') {
+    req.resume(); // no endpoint reads a body
+    const refusal = crossOriginRefusal(req);
+    if (refusal !== undefined) {
+      sendJson(res, 403, { error: refusal });
+      return;
+    }
+    await post(routes, path, res);
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, { error: `${req.method} is not supported here` }, { Allow: 'GET, HEAD, POST' });
+    return;
+  }
+  get(routes, path, req, res);
+}
+
+function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResponse): void {
+  if (path === '/events') return routes.events(req, res);
+  if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
+  if (path === '/info') return sendJson(res, 200, routes.info());
+  const asset = routes.assets.get(path);
+  if (asset === undefined) {
+    sendJson(res, 404, { error: `no page at ${path}` });
+    return;
+  }
+  res.writeHead(200, {
+    ...PAGE_HEADERS,
+    'Content-Type': asset.contentType,
+    'Content-Length': asset.body.length,
+  });
+  res.end(req.method === 'HEAD' ? undefined : asset.body);
+}
+
+async function post(routes: Routes, path: string, res: ServerResponse): Promise<void> {
+  const { manager } = routes;
+  const cancel = CANCEL_PATH.exec(path);
+  if (cancel !== null) {
+    const id = Number(cancel[1]);
+    const task = manager.getTask(id);
+    if (task === undefined) {
+      sendJson(res, 404, { error: `no task ${id} in flight` });
+      return;
+    }
+    const cancelled = task.cancel('cancelled from the dashboard');
+    sendJson(res, 200, { id, cancelled, status: task.status });
+    return;
+  }
+  const sample = SAMPLE_PATH.exec(path);
+  if (sample !== null) {
+    const kind = sample[1] as string;
+    if (!isSampleKind(kind)) {
+      sendJson(res, 404, { error: `no sample '${kind}'; try one of ${SAMPLE_KINDS.join(', ')}` });
+      return;
+    }
+    if (manager.state !== 'running') {
+      sendJson(res, 409, { error: `the manager is ${manager.state}: it accepts no new tasks` });
+      return;
+    }
+    sendJson(res, 200, startSample(manager, kind));
+    return;
+  }
+  if (path === '/tasks/cancel-all') {
+    sendJson(res, 200, { cancelled: await manager.cancelAll('cancelled from the dashboard') });
+    return;
+  }
+  if (path === '/shutdown') {
+    sendJson(res, 200, await routes.shutdown());
+    return;
+  }
+  sendJson(res, 404, { error: `no endpoint POST ${path}` });
+}
+
+/**
+ * Headers of the page's own files. The policy allows nothing from elsewhere: the page has no external asset,
+ * and an injected script or stylesheet could not load one either.
+ */
+const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-cache',
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+});
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Closes the server; idle keep-alive connections (a browser keeps some) would otherwise hold it open. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error === undefined ? resolve() : reject(error)));
+    server.closeAllConnections();
+  });
+}
