@@ -1,0 +1,72 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { checkManager } from '../internal/check-manager';
+import { streamWriterOf } from '../internal/stream-writers';
+import { TaskEventMirrorRun } from '../internal/task-event-mirror-run';
+import { checkBoolean, checkPlainObject, checkTimeout } from '../internal/validate';
+import { checkNonEmptyString, checkPositiveInteger } from '../internal/validate-redis';
+import { PUBLISH_EVENT_TASK_NAME } from '../publisher/publish-event';
+import type { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { DEFAULT_MIRROR_TASK_EVENTS_OPTIONS, type MirrorTaskEventsOptions } from './mirror-task-events-options';
+import type { RedisStreamsPublisher } from './redis-streams-publisher';
+import type { TaskEventMirror } from './task-event-mirror';
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+const PUBLISH_TASK_NAMES: ReadonlySet<string> = new Set([PUBLISH_EVENT_TASK_NAME]);
+
+/**
+ * Forwards a manager's task lifecycle events (`events$`) to the publisher's Redis stream, tagged with a
+ * `workerId`, so that a {@link RedisStreamsSubscriber} anywhere can show every worker's tasks
+ * (`clusterCounts$`, `clusterTasks$`).
+ *
+ * It never slows the manager down and never grows without limit: each event is encoded into a queue of at most
+ * `maxQueued` entries (beyond that it is dropped and counted), and the queue is handed to the publisher in
+ * pipelined batches of up to `maxBatch`, at most `batchMs` after the first event of a batch, one batch at a
+ * time. The publisher's own bound applies after that: while Redis is down it holds at most `maxBuffered`
+ * entries. It does not go through `publishEvent()`: its appends create no tasks, so they do not feed
+ * themselves back into `events$`. The tasks `publishEvent()` creates are left out unless `includePublishTasks`.
+ *
+ * The entries have `kind: 'task'`, `type` (the event's `type`), `workerId`, `runId`/`threadId` when the task's
+ * context has them as strings, and `json` (the event, `Error`s as `{ name, message, code? }`).
+ *
+ * @param manager - the manager whose events to forward.
+ * @param publisher - the publisher whose stream and connection to use.
+ * @param options - see {@link MirrorTaskEventsOptions}.
+ * @returns the running mirror: `stop()` it (or `await using` it) before closing the publisher.
+ * @throws {@link InvalidArgumentError} when `manager` is not a manager, `publisher` is not a
+ * {@link RedisStreamsPublisher}, or an option is not acceptable.
+ * @example
+ * ```ts
+ * const manager = new BackgroundTaskManager();
+ * const publisher = new RedisStreamsPublisher({ url: process.env.REDIS_URL });
+ * const mirror = mirrorTaskEvents(manager, publisher, { workerId: `worker-${process.env.WORKER_INDEX}` });
+ * // ... on the way out:
+ * await manager.shutdown();
+ * await mirror.stop();
+ * await publisher.close();
+ * ```
+ */
+export function mirrorTaskEvents(
+  manager: BackgroundTaskManager,
+  publisher: RedisStreamsPublisher,
+  options: MirrorTaskEventsOptions = {},
+): TaskEventMirror {
+  checkManager(manager);
+  const writer = streamWriterOf(publisher);
+  if (writer === undefined) throw new InvalidArgumentError('publisher', 'a RedisStreamsPublisher', publisher);
+  checkPlainObject('options', options);
+  checkNonEmptyString('workerId', options.workerId);
+  checkTimeout('batchMs', options.batchMs);
+  checkPositiveInteger('maxBatch', options.maxBatch);
+  checkPositiveInteger('maxQueued', options.maxQueued);
+  checkBoolean('includePublishTasks', options.includePublishTasks);
+  const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
+  const includePublishTasks = options.includePublishTasks ?? defaults.includePublishTasks;
+  return new TaskEventMirrorRun(manager, writer, {
+    workerId: options.workerId ?? publisher.workerId,
+    batchMs: options.batchMs ?? defaults.batchMs,
+    maxBatch: options.maxBatch ?? defaults.maxBatch,
+    maxQueued: options.maxQueued ?? defaults.maxQueued,
+    skipNames: includePublishTasks ? NO_NAMES : PUBLISH_TASK_NAMES,
+    logger: writer.logger,
+  });
+}

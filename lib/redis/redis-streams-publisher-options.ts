@@ -1,0 +1,78 @@
+import type log from 'loglevel';
+import type { BasePublisherOptions } from '../publisher/base-publisher';
+import type { RedisStreamsClient } from './redis-streams-client';
+
+/** The stream key the Redis Streams classes use unless given another. */
+export const DEFAULT_REDIS_STREAM = 'agentflow:events';
+
+/**
+ * Options of the {@link RedisStreamsPublisher} constructor.
+ *
+ * @example
+ * ```ts
+ * const publisher = new RedisStreamsPublisher({
+ *   url: 'redis://redis.internal:6379',
+ *   stream: 'billing:events',
+ *   maxLen: 50_000,
+ *   maxBuffered: 5_000,
+ * });
+ * ```
+ */
+export interface RedisStreamsPublisherOptions extends BasePublisherOptions {
+  /**
+   * Where Redis is, as a `redis://` or `rediss://` URL. Default: the `REDIS_URL` environment variable, or
+   * `redis://127.0.0.1:6379`. Leave it out when you give a `client`.
+   */
+  readonly url?: string;
+  /**
+   * A node-redis client you own, connected (or connecting) by you; the publisher uses it as it is and
+   * `close()` leaves it open. Attach your own `'error'` listener to it: the publisher does not, as it does for
+   * a client it creates. Default: a client of the publisher's own, created for `url` and connected on the
+   * first publish.
+   */
+  readonly client?: RedisStreamsClient;
+  /** The stream key. Default `'agentflow:events'`. */
+  readonly stream?: string;
+  /**
+   * The stream's approximate length cap, kept by every append (`XADD <stream> MAXLEN ~ <maxLen> * ...`):
+   * Redis trims whole internal nodes, so the stream may briefly hold a little more. `0` means no trimming.
+   * Default `10_000`.
+   */
+  readonly maxLen?: number;
+  /** Who is publishing, written with every entry. Default: the host name and process id, `'<hostname>:<pid>'`. */
+  readonly workerId?: string;
+  /**
+   * The most events held while Redis is not connected (before the first connection, or during an outage);
+   * they are appended, in order, when it is. Beyond that the oldest held event is dropped and counted in
+   * `stats.dropped`. `0` drops every event published while disconnected. Default `1_000`.
+   */
+  readonly maxBuffered?: number;
+  /**
+   * How long `close()` waits for held and in-flight events to reach Redis before it drops them (counted) and
+   * releases the connection, in milliseconds. Default `2_000`.
+   */
+  readonly closeTimeoutMs?: number;
+  /** Where it logs (connection errors, drops, failed appends; each at WARN, at most every ten seconds). Default: the library's logger. */
+  readonly logger?: log.Logger;
+}
+
+/**
+ * The defaults of {@link RedisStreamsPublisherOptions}, in one place (`url` and `workerId` are computed:
+ * `REDIS_URL` or `redis://127.0.0.1:6379`, and `'<hostname>:<pid>'`). `publishTimeoutMs` is 5 seconds here,
+ * where {@link BasePublisher} has none: a `publish()` that gets no reply within that time frees its
+ * `publishEvent()` task slot.
+ *
+ * @example
+ * ```ts
+ * console.log(DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS.maxLen); // 10000
+ * ```
+ */
+export const DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS: Readonly<
+  Required<Pick<RedisStreamsPublisherOptions, 'stream' | 'maxLen' | 'maxBuffered' | 'closeTimeoutMs' | 'publishTimeoutMs'>>
+> = Object.freeze({
+  stream: DEFAULT_REDIS_STREAM,
+  maxLen: 10_000,
+  maxBuffered: 1_000,
+  closeTimeoutMs: 2_000,
+  publishTimeoutMs: 5_000,
+});

@@ -1,0 +1,147 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { defaultWorkerId } from '../internal/default-worker-id';
+import { encodeEventEntry } from '../internal/encode-stream-entry';
+import { createOwnClient, defaultRedisUrl } from '../internal/redis-connection';
+import { RedisStreamWriter, type WriterConnection } from '../internal/redis-stream-writer';
+import { registerStreamWriter } from '../internal/stream-writers';
+import { checkDelay, checkLogger, checkNonNegativeInteger, checkPlainObject } from '../internal/validate';
+import { checkNonEmptyString, checkRedisClient, checkRedisUrl, checkUrlOrClient } from '../internal/validate-redis';
+import { getDefaultLogger } from '../logging/default-logger';
+import { BasePublisher } from '../publisher/base-publisher';
+import type { EventModel } from '../publisher/event-model';
+import type { RedisPublisherStats } from './redis-publisher-stats';
+import { DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS, type RedisStreamsPublisherOptions } from './redis-streams-publisher-options';
+
+const LABEL = 'RedisStreamsPublisher';
+
+/**
+ * A publisher that appends every event to a Redis stream, for a view of many workers in one place (see
+ * {@link RedisStreamsSubscriber}). It needs the optional peer dependency `redis` (node-redis v5), loaded when
+ * the first publisher is created, never by importing this library.
+ *
+ * Each event becomes one entry, `XADD <stream> MAXLEN ~ <maxLen> * ...`, with the fields `kind` (`'event'`),
+ * `type` (`'<event>.<eventType>'`, e.g. `'node_execution.end'`), `workerId`, `runId` and `threadId` (when set),
+ * `v` (`'1'`, the layout version) and `json` (the whole event).
+ *
+ * **It never blocks a run and never holds more than a fixed amount.** `publishEvent()` calls `publish()` in a
+ * background task of the manager: while Redis is slow, the tasks waiting for a reply hold manager slots, and
+ * beyond `maxPendingTasks` the manager sheds the excess and counts it; a reply that takes longer than
+ * `publishTimeoutMs` (default 5 s here) frees its slot. While Redis is down, `publish()` returns at once: up to
+ * `maxBuffered` events are held and appended in order once it is back, and beyond that the oldest are dropped.
+ * Nothing is retried and nothing is queued without limit; {@link RedisStreamsPublisher.stats} counts every
+ * event's fate, and drops and failures are logged at WARN at most every ten seconds.
+ *
+ * **Connection.** With `url` (default `REDIS_URL`, or `redis://127.0.0.1:6379`), the publisher creates its own
+ * client, connects on the first publish, reconnects by itself after Redis restarts (50 ms doubling up to 1 s
+ * between attempts), and logs its connection errors. With `client`, it uses yours as it is.
+ *
+ * **Closing.** `close()` stops taking events (later ones are dropped and counted), waits up to
+ * `closeTimeoutMs` for the held and in-flight ones to reach Redis, counts what is left as dropped, then closes
+ * its own connection (a `client` you gave stays open). A compiled graph calls it from `close()`.
+ *
+ * @example
+ * ```ts
+ * const publisher = new RedisStreamsPublisher({ url: process.env.REDIS_URL, stream: 'agentflow:events' });
+ * const graph = new StateGraph<State>({ publisher }).addNode('work', work).setEntryPoint('work').compile();
+ * await graph.invoke({ input: 'hello' });
+ * await graph.close(); // closes the publisher too
+ * console.log(publisher.stats); // { published: 4, buffered: 0, inFlight: 0, dropped: 0, failed: 0, reconnects: 0 }
+ * ```
+ */
+export class RedisStreamsPublisher extends BasePublisher {
+  readonly #writer: RedisStreamWriter;
+  readonly #stream: string;
+  readonly #workerId: string;
+
+  /**
+   * @param options - see {@link RedisStreamsPublisherOptions}; every field is optional.
+   * @throws {@link InvalidArgumentError} when an option is not acceptable, or both `url` and `client` are given.
+   * @throws {@link MissingPeerDependencyError} when no `client` is given and the `redis` package is not installed.
+   */
+  constructor(options: RedisStreamsPublisherOptions = {}) {
+    checkPlainObject('options', options);
+    super({ ...options, publishTimeoutMs: options.publishTimeoutMs ?? DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS.publishTimeoutMs });
+    checkRedisUrl('url', options.url);
+    checkRedisClient('client', options.client);
+    checkUrlOrClient(options.url, options.client);
+    checkNonEmptyString('stream', options.stream);
+    checkNonNegativeInteger('maxLen', options.maxLen);
+    checkNonEmptyString('workerId', options.workerId);
+    checkNonNegativeInteger('maxBuffered', options.maxBuffered);
+    checkDelay('closeTimeoutMs', options.closeTimeoutMs);
+    checkLogger('logger', options.logger);
+    const defaults = DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS;
+    const logger = options.logger ?? getDefaultLogger();
+    this.#stream = options.stream ?? defaults.stream;
+    this.#workerId = options.workerId ?? defaultWorkerId();
+    const connection: WriterConnection =
+      options.client === undefined
+        ? {
+            kind: 'own',
+            client: createOwnClient(options.url ?? defaultRedisUrl(), logger, LABEL, `agentflow:publisher:${this.#workerId}`),
+          }
+        : { kind: 'borrowed', client: options.client };
+    this.#writer = new RedisStreamWriter({
+      connection,
+      stream: this.#stream,
+      maxLen: options.maxLen ?? defaults.maxLen,
+      maxBuffered: options.maxBuffered ?? defaults.maxBuffered,
+      closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
+      logger,
+      label: `${LABEL} (stream '${this.#stream}')`,
+    });
+    registerStreamWriter(this, this.#writer);
+  }
+
+  /** The stream key it appends to. */
+  get stream(): string {
+    return this.#stream;
+  }
+
+  /** The `workerId` written with every entry (and the default of `mirrorTaskEvents()`). */
+  get workerId(): string {
+    return this.#workerId;
+  }
+
+  /** What became of the events handed to it so far (a fresh snapshot on each read); see {@link RedisPublisherStats}. */
+  get stats(): RedisPublisherStats {
+    return this.#writer.stats;
+  }
+
+  /**
+   * Appends the event to the stream, or holds it while Redis is not connected (see the class description).
+   *
+   * Redis trouble never rejects it: a refused or lost append is counted in `stats.failed` and logged at WARN
+   * (at most every ten seconds), so that an outage does not log one ERROR per event through `publishEvent()`.
+   *
+   * @param event - the event.
+   * @param signal - when it aborts (the task timed out or was cancelled) before the command was written, the
+   * command is withdrawn; either way the event is counted as failed.
+   * @returns a promise that settles once Redis acknowledged the append, or at once when the event was held or
+   * dropped.
+   * @throws {@link InvalidArgumentError} (as a rejection) when `event` is not an object.
+   * @example
+   * ```ts
+   * publishEvent(createNodeExecutionEvent('summarize', 'end', { runId, threadId }), publisher, manager);
+   * ```
+   */
+  async publish(event: EventModel, signal?: AbortSignal): Promise<void> {
+    if (typeof event !== 'object' || event === null) throw new InvalidArgumentError('event', 'an EventModel', event);
+    await this.#writer.append(encodeEventEntry(event, this.#workerId), signal);
+  }
+
+  /**
+   * Stops taking events, delivers what is held and in flight (up to `closeTimeoutMs`), and closes its own
+   * connection; a `client` you gave stays open. Calling it again returns the same promise.
+   *
+   * @returns a promise that settles once the connection is released; it never rejects.
+   * @example
+   * ```ts
+   * await publisher.close();
+   * console.log(`published ${publisher.stats.published}, lost ${publisher.stats.dropped + publisher.stats.failed}`);
+   * ```
+   */
+  override close(): Promise<void> {
+    return this.#writer.close();
+  }
+}

@@ -1,0 +1,80 @@
+import type log from 'loglevel';
+import type { RedisStreamsClient } from './redis-streams-client';
+import { DEFAULT_REDIS_STREAM } from './redis-streams-publisher-options';
+
+/**
+ * Options of the {@link RedisStreamsSubscriber} constructor. `group` and `consumer` are required.
+ *
+ * @example
+ * ```ts
+ * const subscriber = new RedisStreamsSubscriber({
+ *   url: process.env.REDIS_URL,
+ *   group: 'dashboard',
+ *   consumer: `dashboard-${process.pid}`,
+ *   minIdleMs: 60_000,
+ * });
+ * ```
+ */
+export interface RedisStreamsSubscriberOptions {
+  /**
+   * Where Redis is, as a `redis://` or `rediss://` URL. Default: the `REDIS_URL` environment variable, or
+   * `redis://127.0.0.1:6379`. Leave it out when you give a `client`.
+   */
+  readonly url?: string;
+  /**
+   * A node-redis client you own: the subscriber never sends anything on it, it reads on a duplicate of it (same
+   * server and credentials), because `XREADGROUP BLOCK` holds a connection. Default: a client of its own for `url`.
+   */
+  readonly client?: RedisStreamsClient;
+  /** The stream key. Default `'agentflow:events'`. */
+  readonly stream?: string;
+  /**
+   * The consumer group. Consumers of one group share the entries (each entry goes to one of them); a view of
+   * the whole cluster (`clusterCounts$`) needs a group of its own, one per viewer.
+   */
+  readonly group: string;
+  /** This consumer's name within the group; a restarted process should reuse its name to get its pending entries back. */
+  readonly consumer: string;
+  /**
+   * Where a group created by this subscriber starts: `'0'` reads the whole stream (what `maxLen` kept), `'$'`
+   * only entries added from now on. An existing group keeps its position. Default `'0'`.
+   */
+  readonly startId?: string;
+  /** The most entries one read returns. Default `100`. */
+  readonly count?: number;
+  /** How long one `XREADGROUP BLOCK` waits for new entries, in milliseconds. Default `2_000`. */
+  readonly blockMs?: number;
+  /**
+   * How long an entry must have been pending (delivered to a consumer, not acknowledged) before this subscriber
+   * claims it with `XAUTOCLAIM`, in milliseconds: the time after which a consumer that took entries is presumed
+   * dead. Default `30_000`.
+   */
+  readonly minIdleMs?: number;
+  /** How often it looks for such entries, in milliseconds (between reads). Default `5_000`. */
+  readonly claimIntervalMs?: number;
+  /** The most tasks in flight `clusterTasks$` lists; beyond that the oldest are forgotten. Default `10_000`. */
+  readonly maxTrackedTasks?: number;
+  /** Where it logs (connection and read errors, undecodable entries; at WARN, at most every ten seconds). Default: the library's logger. */
+  readonly logger?: log.Logger;
+}
+
+/**
+ * The defaults of {@link RedisStreamsSubscriberOptions}, in one place (`url` defaults to `REDIS_URL` or
+ * `redis://127.0.0.1:6379`; `group` and `consumer` have none).
+ *
+ * @example
+ * ```ts
+ * console.log(DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS.minIdleMs); // 30000
+ * ```
+ */
+export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
+  Required<Pick<RedisStreamsSubscriberOptions, 'stream' | 'startId' | 'count' | 'blockMs' | 'minIdleMs' | 'claimIntervalMs' | 'maxTrackedTasks'>>
+> = Object.freeze({
+  stream: DEFAULT_REDIS_STREAM,
+  startId: '0',
+  count: 100,
+  blockMs: 2_000,
+  minIdleMs: 30_000,
+  claimIntervalMs: 5_000,
+  maxTrackedTasks: 10_000,
+});

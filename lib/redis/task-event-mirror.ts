@@ -1,0 +1,46 @@
+/**
+ * What a {@link TaskEventMirror} did so far.
+ *
+ * @example
+ * ```ts
+ * const { mirrored, dropped } = mirror.stats;
+ * ```
+ */
+export interface TaskEventMirrorStats {
+  /** Task events handed to the publisher (whose own `stats` say whether they reached Redis). */
+  readonly mirrored: number;
+  /** Task events waiting for the next batch. */
+  readonly queued: number;
+  /** Task events dropped because `maxQueued` were already waiting. */
+  readonly dropped: number;
+}
+
+/**
+ * A running mirror of a manager's task events to a Redis stream, as {@link mirrorTaskEvents} returns it.
+ *
+ * @example
+ * ```ts
+ * await using mirror = mirrorTaskEvents(manager, publisher);
+ * // ... run tasks; leaving the block stops the mirror after its last batch
+ * ```
+ */
+export interface TaskEventMirror extends AsyncDisposable {
+  /** What it did so far (a fresh snapshot on each read). */
+  readonly stats: TaskEventMirrorStats;
+  /** Whether `stop()` was called. */
+  readonly stopped: boolean;
+  /**
+   * Stops mirroring: unsubscribes from the manager's `events$` at once, then hands the events still queued to
+   * the publisher and waits for that batch. Calling it again returns the same promise. It does not close the
+   * publisher.
+   *
+   * @returns a promise that settles once the last batch was handed over; it never rejects.
+   * @example
+   * ```ts
+   * await manager.shutdown();
+   * await mirror.stop();
+   * await publisher.close();
+   * ```
+   */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,195 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import {
+  BackgroundTaskManager,
+  RedisStreamsPublisher,
+  RedisStreamsSubscriber,
+  createNodeExecutionEvent,
+  mirrorTaskEvents,
+  publishEvent,
+  type EventModel,
+  type StreamEntry,
+} from '../../lib';
+import { capturingLogger } from '../support/helpers';
+import {
+  adminClient,
+  CLOSED_PORT_URL,
+  deleteKeys,
+  randomPrefix,
+  redisAnswers,
+  requireRedis,
+  startRedis,
+  stopRedis,
+  waitFor,
+} from '../support/redis';
+
+/** A full garbage collection, without starting node with --expose-gc. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+function heapAfterGc(): number {
+  collectGarbage();
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+const PADDING = 'x'.repeat(1_000);
+
+function event(i: number): EventModel {
+  return createNodeExecutionEvent('step', 'progress', { content: `event ${i}`, data: { padding: PADDING } });
+}
+
+describe('Redis outages', () => {
+  describe('Redis restarted mid-run', function () {
+    let prefix: string | undefined;
+    let stoppedRedis = false;
+    before(async function () {
+      await requireRedis(this);
+    });
+    beforeEach(() => {
+      prefix = randomPrefix('restart');
+    });
+    after(async () => {
+      // whatever happened, leave Redis running for the next specs (and the other users of this machine)
+      if (stoppedRedis) await startRedis();
+      if (prefix === undefined) return;
+      const admin = await adminClient();
+      await deleteKeys(admin, prefix);
+      await admin.close();
+    });
+
+    it('the publisher reconnects by itself, the subscriber recreates its group, and every lost event is counted', async function () {
+      this.timeout(25_000);
+      const stream = `${String(prefix)}:events`;
+      const quiet = capturingLogger('warn');
+      const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      const publisher = new RedisStreamsPublisher({ stream, maxBuffered: 10, logger: quiet.logger });
+      const subscriber = new RedisStreamsSubscriber({ stream, group: 'g', consumer: 'c', blockMs: 200, logger: quiet.logger });
+      const received: StreamEntry[] = [];
+      const subscription = subscriber.events$.subscribe((entry) => received.push(entry));
+      let sent = 0;
+      const publishOne = (): void => {
+        publishEvent(event(sent++), publisher, manager);
+      };
+      let ticker: NodeJS.Timeout | undefined;
+      try {
+        // connected first: only 10 events may be held, and the connection is opened by the first publish
+        publishOne();
+        await waitFor('the connection', () => publisher.stats.published === 1);
+        for (let i = 1; i < 100; i++) publishOne();
+        await waitFor('the first 100 events to be read', () => received.length === 100);
+
+        ticker = setInterval(publishOne, 2); // keeps publishing through the outage
+        stoppedRedis = true;
+        await stopRedis();
+        await waitFor('the publisher to notice', () => publisher.stats.buffered > 0 || publisher.stats.dropped > 0);
+        const publishedBefore = publisher.stats.published;
+        const receivedBefore = received.length;
+        await sleep(300);
+        expect(await redisAnswers()).to.equal(false);
+        await startRedis();
+        await waitFor('the publisher to reconnect', () => publisher.stats.reconnects >= 1, 10_000);
+        await sleep(200);
+        clearInterval(ticker);
+        ticker = undefined;
+        await manager.waitForAll();
+        const lastSent = `event ${sent - 1}`;
+        await waitFor('the subscriber to read the last event', () =>
+          received.some((entry) => entry.kind === 'event' && entry.event.content === lastSent),
+        10_000);
+        await publisher.close();
+
+        const stats = publisher.stats;
+        // every event handed over is accounted for...
+        expect(stats.published + stats.dropped + stats.failed).to.equal(sent);
+        expect(stats.buffered + stats.inFlight).to.equal(0);
+        // ...events were lost during the outage (beyond the 10 held), and they were counted...
+        expect(stats.dropped).to.be.greaterThan(0);
+        expect(stats.reconnects).to.be.at.least(1);
+        // ...and the stream (empty after a restart without persistence) holds exactly what was appended since
+        const fresh = await adminClient();
+        const entries = (await fresh.sendCommand(['XRANGE', stream, '-', '+'])) as [string, string[]][];
+        await fresh.close();
+        expect(entries.length).to.equal(stats.published - publishedBefore);
+        // the subscriber read all of them, once each, in order
+        expect(received.slice(receivedBefore).map((entry) => entry.streamId)).to.deep.equal(entries.map(([id]) => id));
+        expect(quiet.messages('warn').some((message) => message.includes('Redis connection error'))).to.equal(true);
+      } finally {
+        if (ticker !== undefined) clearInterval(ticker);
+        subscription.unsubscribe();
+        if (stoppedRedis) await startRedis();
+        await subscriber.close();
+        await publisher.close();
+        await manager.shutdown();
+      }
+    });
+  });
+
+  describe('Redis down for the whole test (nothing listens on the port)', () => {
+    it('publishing never blocks, the memory held stays bounded, and every event is counted as dropped', async function () {
+      this.timeout(20_000);
+      const quiet = capturingLogger('warn');
+      const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      const publisher = new RedisStreamsPublisher({ url: CLOSED_PORT_URL, closeTimeoutMs: 100, logger: quiet.logger });
+      const mirror = mirrorTaskEvents(manager, publisher, { includePublishTasks: true, batchMs: 10 });
+      let sent = 0;
+      /** Publishes `count` events at about 2,000 a second; returns the mean time one publishEvent() call took, in ms. */
+      const publishMany = async (count: number): Promise<number> => {
+        let total = 0;
+        for (let i = 0; i < count; i += 20) {
+          const start = performance.now();
+          for (let j = 0; j < 20; j++) publishEvent(event(sent++), publisher, manager);
+          total += performance.now() - start;
+          await sleep(10);
+        }
+        return total / count;
+      };
+
+      await publishMany(1_500); // fills the publisher's buffer (1,000)
+      await manager.waitForAll();
+      const heapFull = heapAfterGc();
+      const meanMs = await publishMany(3_000);
+      await manager.waitForAll();
+      const heapLater = heapAfterGc();
+
+      expect(meanMs, 'the mean time of a publishEvent() call, in ms').to.be.below(1);
+      const stats = publisher.stats;
+      expect(stats.buffered).to.equal(1_000); // maxBuffered
+      expect(stats.published + stats.failed + stats.inFlight).to.equal(0);
+      // events and mirrored task events (3 per published event) all end up held or dropped
+      expect(stats.buffered + stats.dropped).to.equal(sent + mirror.stats.mirrored);
+      expect(mirror.stats.dropped).to.equal(0);
+      expect(manager.getTaskCount()).to.equal(0);
+      // 3,000 more events of 1 KB each, and not a megabyte more held
+      expect(heapLater - heapFull, `heap growth in bytes (${heapFull} -> ${heapLater})`).to.be.below(1_000_000);
+      expect(quiet.messages('warn').filter((message) => message.includes('dropped'))).to.have.length(1); // rate-limited
+
+      await mirror.stop();
+      const closeStarted = performance.now();
+      await publisher.close();
+      expect(performance.now() - closeStarted).to.be.below(2_000);
+      expect(publisher.stats.buffered).to.equal(0);
+      expect(publisher.stats.dropped).to.equal(sent + mirror.stats.mirrored);
+      expect(publisher.stats.reconnects).to.equal(0);
+      await manager.shutdown();
+    });
+
+    it('a subscriber waits for Redis without failing, and close() releases it', async () => {
+      const quiet = capturingLogger('warn');
+      const subscriber = new RedisStreamsSubscriber({ url: CLOSED_PORT_URL, group: 'g', consumer: 'c', logger: quiet.logger });
+      const entries: StreamEntry[] = [];
+      let completed = false;
+      subscriber.events$.subscribe({ next: (entry) => entries.push(entry), complete: () => (completed = true) });
+      await sleep(300);
+      expect(subscriber.reading).to.equal(true);
+      await subscriber.close();
+      expect(completed).to.equal(true);
+      expect(entries).to.deep.equal([]);
+      expect(quiet.messages('warn').length).to.be.at.most(1); // rate-limited connection errors
+    });
+  });
+});

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { createClient } from 'redis';
+import type { RedisStreamsClient } from '../../lib';
+
+const run = promisify(execFile);
+
+/** Where the Redis specs find Redis. */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A port nothing listens on, for "Redis is down" specs. */
+export const CLOSED_PORT_URL = 'redis://127.0.0.1:6390';
+
+/** The port of `REDIS_URL`. */
+const REDIS_PORT = new URL(REDIS_URL).port || '6379';
+
+/** The command that (re)starts the local Redis of this project's machines (see TOOLCHAIN.md), on `REDIS_URL`'s port. */
+export const REDIS_START_ARGS = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', REDIS_PORT, '--save', '', '--appendonly', 'no'];
+const START_COMMAND = `redis-server ${REDIS_START_ARGS.map((arg) => (arg === '' ? '""' : arg)).join(' ')}`;
+
+/** Whether a PING on `url` is answered within `timeoutMs`. */
+export async function redisAnswers(url = REDIS_URL, timeoutMs = 1_000): Promise<boolean> {
+  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (client.isOpen) client.destroy();
+  }
+}
+
+/**
+ * For a `before` hook of every Redis spec: skips the suite with a message saying how to start Redis when none
+ * answers, or fails it when `REQUIRE_REDIS=1` (as CI sets it).
+ */
+export async function requireRedis(context: Mocha.Context): Promise<void> {
+  if (await redisAnswers()) return;
+  const message =
+    `No Redis answers at ${REDIS_URL}. Start one with \`${START_COMMAND}\` (or point REDIS_URL at one). ` +
+    'Set REQUIRE_REDIS=1 to fail instead of skipping.';
+  if (process.env.REQUIRE_REDIS === '1') throw new Error(message);
+  console.warn(`Skipping the Redis specs: ${message}`);
+  context.skip();
+}
+
+/** A unique key prefix for one test. */
+export function randomPrefix(label = 'spec'): string {
+  return `agentflow-${label}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** A connected client for the spec's own checks (XLEN, XPENDING, cleanup); quit it in `after`/`afterEach`. */
+export async function adminClient(): Promise<RedisStreamsClient> {
+  const client = createClient({ url: REDIS_URL });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client as unknown as RedisStreamsClient;
+}
+
+/** Deletes every key under `prefix` (SCAN, not KEYS). */
+export async function deleteKeys(client: RedisStreamsClient, prefix: string): Promise<void> {
+  if (!client.isReady) return;
+  let cursor = '0';
+  do {
+    const reply = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
+    cursor = String(reply[0]);
+    if (reply[1].length > 0) await client.sendCommand(['DEL', ...reply[1].map(String)]);
+  } while (cursor !== '0');
+}
+
+/** The names of the connections Redis has open (`CLIENT LIST`). */
+export async function connectionNames(client: RedisStreamsClient): Promise<string[]> {
+  const list = String(await client.sendCommand(['CLIENT', 'LIST']));
+  return list
+    .split('\n')
+    .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
+    .filter((name) => name !== '');
+}
+
+/** Stops the local Redis without saving (`redis-cli shutdown nosave`) and waits until it no longer answers. */
+export async function stopRedis(): Promise<void> {
+  await run('redis-cli', ['-u', REDIS_URL, 'shutdown', 'nosave']).catch(() => undefined);
+  for (let i = 0; i < 50 && (await redisAnswers(REDIS_URL, 200)); i++) await sleep(50);
+}
+
+/** Starts the local Redis with the project's command and waits until it answers PING (10 s at most). */
+export async function startRedis(): Promise<void> {
+  if (await redisAnswers(REDIS_URL, 200)) return;
+  await run('redis-server', REDIS_START_ARGS);
+  for (let i = 0; i < 100; i++) {
+    if (await redisAnswers(REDIS_URL, 200)) return;
+    await sleep(100);
+  }
+  throw new Error(`Redis did not answer within 10 s of \`${START_COMMAND}\``);
+}
+
+/** Polls `check` every 20 ms until it returns true; throws after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
