@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import sinon from 'sinon';
+import { runInChild } from '../support/run-in-child';
 import {
   BackgroundTaskManager,
   GraphClosedError,
@@ -295,38 +294,10 @@ describe('CompiledGraph.close()', () => {
           .then(() => app.close())
           .then(({ backgroundTasks }) => console.log(JSON.stringify({ status: backgroundTasks.status, remaining: backgroundTasks.remainingTasks })));
       `;
-      const result = await runChild(script, 15_000);
+      const result = await runInChild(script, 15_000);
       expect(result.killed, result.stderr).to.equal(false);
       expect(result.code, result.stderr).to.equal(0);
       expect(JSON.parse(result.stdout.trim())).to.deep.equal({ status: 'timeout', remaining: 1 });
     });
   });
 });
-
-/** Runs `script` in a fresh Node process (the library loaded through ts-node) and waits for it to exit by itself. */
-function runChild(script: string, limitMs: number): Promise<{ code: number | null; killed: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: path.resolve(__dirname, '..', '..'),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const limit = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('error', (error) => {
-      clearTimeout(limit);
-      reject(error);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(limit);
-      resolve({ code, killed, stdout, stderr });
-    });
-  });
-}

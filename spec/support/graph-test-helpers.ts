@@ -68,22 +68,4 @@ export class RecordingPublisher extends BasePublisher {
   }
 }
 
-/** The rejection of `promise`; fails the test if it resolves. */
-export async function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the promise to reject, but it resolved');
-}
-
-/** What `fn` throws; fails the test if it returns. */
-export function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('Expected the function to throw, but it returned');
-}
+export { rejectionOf, thrownBy } from './helpers';
