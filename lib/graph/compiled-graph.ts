@@ -13,7 +13,7 @@ import { checkAbortSignal, checkDelay, checkPlainObject, checkString } from '../
 import { getDefaultLogger } from '../logging/default-logger';
 import type { BasePublisher } from '../publisher/base-publisher';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
-import type { BackgroundTaskManagerOptions } from '../tasks/manager-options';
+import { DEFAULT_MANAGER_OPTIONS, type BackgroundTaskManagerOptions } from '../tasks/manager-options';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
 import type { ResolvedRunConfig, RunConfig } from './run-config';
@@ -65,6 +65,8 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
   /** The publisher bound when the graph was compiled: the one `close()` closes. */
   readonly #publisher: BasePublisher | undefined;
   readonly #runs = new Set<ActiveRun>();
+  /** How long `close()` waits for the publisher's own `close()`: the `shutdownTimeoutMs` given to `compile()`. */
+  readonly #publisherCloseTimeoutMs: number;
   #closing: Promise<GraphCloseResult> | undefined;
   #closed = false;
 
@@ -78,6 +80,8 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
     this.#initialState = init.initialState;
     this.#recursionLimit = init.recursionLimit;
     this.#manager = new BackgroundTaskManager(init.managerOptions);
+    this.#publisherCloseTimeoutMs =
+      init.managerOptions.defaultShutdownTimeoutMs ?? DEFAULT_MANAGER_OPTIONS.defaultShutdownTimeoutMs;
     this.#graphContainer = new GraphContainer(init.container, { manager: this.#manager, publisher: init.publisher });
     this.#publisher = this.#graphContainer.publisher();
     if (this.#publisher !== undefined) leasePublisher(this.#publisher);
@@ -217,13 +221,7 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
 
     const backgroundTasks = await this.#manager.shutdown({ drainMs });
     const publisher = this.#publisher;
-    if (publisher !== undefined && releasePublisher(publisher)) {
-      try {
-        await publisher.close();
-      } catch (error) {
-        getDefaultLogger().error(`Failed to close the graph's publisher: ${describeValue(error)}`, error);
-      }
-    }
+    if (publisher !== undefined && releasePublisher(publisher)) await this.#closePublisher(publisher);
     try {
       this.#graphContainer.release();
     } catch (error) {
@@ -231,6 +229,28 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
     }
     this.#closed = true;
     return { backgroundTasks };
+  }
+
+  /**
+   * Closes the publisher, waiting at most `shutdownTimeoutMs` for it: a publisher whose `close()` hangs is
+   * logged and left behind rather than holding the graph's `close()` forever. Its failure is logged, not thrown.
+   */
+  async #closePublisher(publisher: BasePublisher): Promise<void> {
+    const timeoutMs = this.#publisherCloseTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, 'timeout');
+    });
+    try {
+      const closing = Promise.resolve(publisher.close()).then(() => 'closed' as const);
+      if ((await Promise.race([closing, gaveUp])) === 'timeout') {
+        getDefaultLogger().warn(`The graph's publisher did not close within ${timeoutMs} ms (shutdownTimeoutMs); going on without it`);
+      }
+    } catch (error) {
+      getDefaultLogger().error(`Failed to close the graph's publisher: ${describeValue(error)}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Starts one run in the graph's run context; `controller` is the stream's, to cancel on unsubscribe. */

@@ -214,6 +214,17 @@ describe('CompiledGraph.close()', () => {
     expect(String(error.firstCall.args[0])).to.include('socket already gone');
   });
 
+  it('waits at most shutdownTimeoutMs for a publisher whose close() hangs, then warns and goes on', async () => {
+    const { warn } = quietLogger();
+    const publisher = new RecordingPublisher();
+    sinon.stub(publisher, 'close').returns(new Promise<void>(() => undefined));
+    const app = spawning(() => undefined, { publisher }).compile({ shutdownTimeoutMs: 30 });
+    const { backgroundTasks } = await app.close();
+    expect(backgroundTasks.status).to.equal('completed');
+    expect(warn.calledWithMatch(/publisher did not close within 30 ms/)).to.equal(true);
+    expect(scopedContainerIds()).not.to.include(app.container.id);
+  });
+
   it('refuses options out of range', async () => {
     const app = track(spawning(() => undefined).compile());
     const error = (await rejectionOf(app.close({ drainMs: -5 }))) as InvalidArgumentError;
