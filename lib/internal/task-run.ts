@@ -173,6 +173,7 @@ export class TaskRun<T> extends Subscriber<T> implements TaskHandle<T>, WorkOwne
   }
 
   cancel(reason?: unknown): boolean {
+    if (this.#outcome !== undefined) return false;
     return this.#settle({ status: 'cancelled', reason: new TaskCancelledError(this.name, reason), durationMs: this.#age() });
   }
 
