@@ -32,7 +32,37 @@ export interface DashboardOptions {
   readonly lingerMs?: number;
   /** How long shutdown waits for the tasks' work to stop once aborted, in milliseconds. Default `5_000`. */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * Cluster mode (`npm start -- --cluster`): mirror this dashboard's manager to a Redis stream and show every
+   * worker's tasks read from it (`GET /cluster/events`, the page's "Cluster" panel). Default: off.
+   */
+  readonly cluster?: DashboardClusterOptions;
 }
+
+/**
+ * Where the dashboard's cluster mode finds Redis and the stream the workers mirror their task events to.
+ *
+ * @example
+ * ```ts
+ * const dashboard = await startDashboard({ cluster: { redisUrl: 'redis://127.0.0.1:6379', stream: 'agentflow:events' } });
+ * ```
+ */
+export interface DashboardClusterOptions {
+  /** A `redis://` or `rediss://` URL. Default: the `REDIS_URL` environment variable, or `redis://127.0.0.1:6379`. */
+  readonly redisUrl?: string;
+  /** The stream key shared with the workers. Default `'agentflow:events'`. */
+  readonly stream?: string;
+  /** The `workerId` this dashboard's own manager is mirrored under. Default `'dashboard:<pid>'`. */
+  readonly workerId?: string;
+}
+
+/** {@link DashboardClusterOptions} with the defaults filled in. */
+export type ResolvedClusterOptions = Required<DashboardClusterOptions>;
+
+/** {@link DashboardOptions} with the defaults filled in; `cluster` stays `undefined` unless asked for. */
+export type ResolvedDashboardOptions = Required<Omit<DashboardOptions, 'cluster'>> & {
+  readonly cluster: ResolvedClusterOptions | undefined;
+};
 
 /**
  * The defaults of {@link DashboardOptions}.
@@ -42,7 +72,7 @@ export interface DashboardOptions {
  * console.log(DEFAULT_DASHBOARD_OPTIONS.maxPendingTasks); // 300
  * ```
  */
-export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<DashboardOptions>> = Object.freeze({
+export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<Omit<DashboardOptions, 'cluster'>>> = Object.freeze({
   port: 3000,
   host: '127.0.0.1',
   maxPendingTasks: 300,
@@ -57,11 +87,12 @@ export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<DashboardOptions>> = O
  *
  * @throws {@link InvalidArgumentError} naming the option and the value when one is out of range.
  */
-export function resolveDashboardOptions(options: DashboardOptions): Required<DashboardOptions> {
+export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
-  const resolved = { ...DEFAULT_DASHBOARD_OPTIONS, ...withoutUndefined(options) };
+  const { cluster, ...rest } = options;
+  const resolved = { ...DEFAULT_DASHBOARD_OPTIONS, ...withoutUndefined(rest), cluster: resolveClusterOptions(cluster) };
   checkInteger('port', resolved.port, 0, 65_535);
   checkInteger('maxPendingTasks', resolved.maxPendingTasks, 0, Number.MAX_SAFE_INTEGER);
   checkInteger('agentRunIntervalMs', resolved.agentRunIntervalMs, 0, 2_147_483_647);
@@ -76,11 +107,38 @@ export function resolveDashboardOptions(options: DashboardOptions): Required<Das
   return resolved;
 }
 
+/** The stream the cluster mode reads unless given another (the Redis Streams classes' default). */
+export const DEFAULT_CLUSTER_STREAM = 'agentflow:events';
+
+function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): ResolvedClusterOptions | undefined {
+  if (cluster === undefined) return undefined;
+  if (typeof cluster !== 'object' || cluster === null || Array.isArray(cluster)) {
+    throw new InvalidArgumentError('cluster', 'an object such as { redisUrl, stream }', cluster);
+  }
+  const redisUrl = cluster.redisUrl ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  let protocol = '';
+  try {
+    protocol = new URL(redisUrl).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new InvalidArgumentError('cluster.redisUrl', 'a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"', redisUrl);
+  }
+  const stream = cluster.stream ?? DEFAULT_CLUSTER_STREAM;
+  if (typeof stream !== 'string' || stream === '') throw new InvalidArgumentError('cluster.stream', 'a non-empty string', stream);
+  const workerId = cluster.workerId ?? `dashboard:${process.pid}`;
+  if (typeof workerId !== 'string' || workerId === '') {
+    throw new InvalidArgumentError('cluster.workerId', 'a non-empty string', workerId);
+  }
+  return { redisUrl, stream, workerId };
+}
+
 function checkInteger(argument: string, value: unknown, min: number, max: number): void {
   if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return;
   throw new InvalidArgumentError(argument, `an integer from ${min} to ${max}`, value);
 }
 
-function withoutUndefined(options: DashboardOptions): DashboardOptions {
+function withoutUndefined(options: Omit<DashboardOptions, 'cluster'>): Omit<DashboardOptions, 'cluster'> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -95,6 +95,7 @@ function render() {
   if (parts.has('log-filter')) renderLog(true);
   if (parts.has('header')) renderHeader();
   if (parts.has('stats')) renderStats();
+  if (parts.has('cluster')) renderCluster();
 }
 
 // ---- the stream ---------------------------------------------------------------------------------------------
@@ -139,6 +140,7 @@ fetch('./info', { cache: 'no-store' })
   .then((info) => {
     view.info = info;
     invalidate('header');
+    if (info.cluster) startCluster(info.cluster);
   })
   .catch((error) => showAction(`could not read ./info: ${error.message}`, true));
 
@@ -493,6 +495,103 @@ function renderStats() {
     remaining.length === 0
       ? 'Every task stopped in time: nothing was left running.'
       : `Still running when shutdown gave up: ${remaining.map((task) => `${task.name} #${task.id}`).join(', ')}`;
+}
+
+// ---- the cluster panel (cluster mode only) ------------------------------------------------------------------
+
+// In cluster mode (GET /info has `cluster`) the server reads every worker's task events from Redis and streams
+// its view at ./cluster/events: `cluster-counts` ({ total, workers: { [workerId]: counts } }) and
+// `cluster-tasks` ({ inFlight: { [workerId]: n }, ... }). One row per worker, then the total.
+
+const CLUSTER_KEYS = ['active', 'completed', 'failed', 'cancelled', 'timedOut', 'dropped'];
+const cluster = {
+  info: undefined,
+  counts: undefined,
+  inFlight: {},
+  inFlightTotal: 0,
+  connection: 'connecting',
+  rows: new Map(),
+};
+
+function startCluster(info) {
+  cluster.info = info;
+  byId('cluster-panel').hidden = false;
+  setText(byId('cluster-source'), `stream ${info.stream} on ${info.redis}`);
+  const source = new EventSource('./cluster/events');
+  source.addEventListener('open', () => {
+    cluster.connection = 'open';
+    invalidate('cluster');
+  });
+  source.addEventListener('error', () => {
+    cluster.connection = source.readyState === EventSource.CLOSED ? 'closed' : 'connecting';
+    invalidate('cluster');
+  });
+  source.addEventListener('cluster-counts', (event) => {
+    cluster.counts = JSON.parse(event.data);
+    invalidate('cluster');
+  });
+  source.addEventListener('cluster-tasks', (event) => {
+    const tasks = JSON.parse(event.data);
+    cluster.inFlight = tasks.inFlight ?? {};
+    cluster.inFlightTotal = tasks.total;
+    invalidate('cluster');
+  });
+  window.addEventListener('pagehide', () => source.close());
+}
+
+function renderCluster() {
+  const state = cluster.connection;
+  const connection = byId('cluster-connection');
+  connection.dataset.state = state;
+  setText(connection, state === 'open' ? 'live' : state === 'closed' ? 'disconnected' : 'reconnecting…');
+  const counts = cluster.counts;
+  if (counts === undefined) return;
+  const ids = Object.keys(counts.workers).sort((a, b) => a.localeCompare(b));
+  const body = byId('cluster-rows');
+  for (const [id, row] of cluster.rows) {
+    if (counts.workers[id] !== undefined) continue;
+    cluster.rows.delete(id);
+    row.element.remove();
+  }
+  for (const id of ids) {
+    let row = cluster.rows.get(id);
+    if (row === undefined) {
+      row = clusterRow(id);
+      cluster.rows.set(id, row);
+    }
+    fillClusterRow(row, cluster.inFlight[id] ?? 0, counts.workers[id]);
+    body.append(row.element); // keeps them sorted; appending a row already in place moves nothing visible
+  }
+  const foot = byId('cluster-total');
+  if (cluster.totalRow === undefined) {
+    cluster.totalRow = clusterRow('total');
+    foot.append(cluster.totalRow.element);
+  }
+  fillClusterRow(cluster.totalRow, cluster.inFlightTotal, counts.total);
+  setText(byId('cluster-workers'), formatInteger(ids.length));
+  byId('cluster-empty').hidden = ids.length > 0;
+}
+
+function clusterRow(id) {
+  const element = document.createElement('tr');
+  element.dataset.worker = id;
+  if (cluster.info !== undefined && id === cluster.info.workerId) element.classList.add('self');
+  const name = document.createElement(id === 'total' ? 'td' : 'th');
+  if (id !== 'total') name.scope = 'row';
+  name.textContent = id === 'total' ? 'Total' : id;
+  name.title = id;
+  const cells = ['inFlight', ...CLUSTER_KEYS].map((key) => {
+    const td = document.createElement('td');
+    td.dataset.key = key;
+    return td;
+  });
+  element.append(name, ...cells);
+  return { element, cells };
+}
+
+function fillClusterRow(row, inFlight, counts) {
+  const values = [inFlight, ...CLUSTER_KEYS.map((key) => counts[key])];
+  values.forEach((value, index) => setText(row.cells[index], formatInteger(value)));
 }
 
 // ---- helpers ------------------------------------------------------------------------------------------------

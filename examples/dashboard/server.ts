@@ -6,11 +6,14 @@
  * | `GET /`, `/app.css`, `/app.js` | the page, served as written (no build step)                          |
  * | `GET /agentflow-client.js`     | the library's browser client (`serveBrowserClient`)                  |
  * | `GET /events`                  | the manager's activity and the graph's events (`toServerSentEvents`) |
- * | `GET /info`                    | the dashboard's settings, as JSON                                    |
+ * | `GET /info`                    | the dashboard's settings, as JSON (`cluster` only in cluster mode)   |
+ * | `GET /cluster/events`          | cluster mode only: every worker's counts and tasks, read from Redis  |
  * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
  * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
  * | `POST /tasks/cancel-all`       | `manager.cancelAll()`                                                |
  * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
+ *
+ * Cluster mode (`cluster` option, `npm start -- --cluster`) is described in `cluster-stream.ts`.
  *
  * POST requests from another origin get `403` (see {@link crossOriginRefusal}); so does any request whose `Host`
  * is not a loopback name while the server listens on loopback (see {@link hostRefusal}).
@@ -26,6 +29,7 @@ import {
   type ServerSentEventsHandler,
   type ShutdownStats,
 } from '../../lib';
+import { startClusterMode, type ClusterMode } from './cluster-stream';
 import { createAgentGraph, startAgentRuns, type AgentRuns, type AgentState } from './agent-graph';
 import { resolveDashboardOptions, type DashboardOptions } from './dashboard-options';
 import { loadPageAssets, type PageAssets } from './page-assets';
@@ -44,6 +48,8 @@ export interface Dashboard {
   readonly events: ServerSentEventsHandler;
   /** The HTTP server. */
   readonly server: Server;
+  /** Its cluster mode (mirror, publisher, subscriber, `/cluster/events`), when the `cluster` option was given. */
+  readonly cluster: ClusterMode | undefined;
   /**
    * What the page's "shutdown" button does: stops the sample runs, closes the graph (runs in progress are
    * aborted; the manager cancels every task and waits up to `shutdownTimeoutMs` for their work to stop) and
@@ -53,7 +59,8 @@ export interface Dashboard {
   shutdown(): Promise<ShutdownStats>;
   /**
    * Shuts down as {@link Dashboard.shutdown} does (if not yet done), then ends every event stream, releases
-   * the stream's subscriptions and closes the HTTP server and its connections.
+   * the stream's subscriptions, closes the cluster mode (mirror, publisher, subscriber) if any, and closes the
+   * HTTP server and its connections.
    *
    * @returns the stats of the (first) shutdown.
    */
@@ -87,6 +94,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   });
   const manager = graph.taskManager;
   const events = toServerSentEvents(manager, { publisher, lingerMs: settings.lingerMs });
+  let cluster: ClusterMode | undefined;
+  try {
+    cluster = settings.cluster === undefined ? undefined : startClusterMode(manager, settings.cluster);
+  } catch (error) {
+    events.close();
+    await graph.close();
+    throw error;
+  }
   let agentRuns: AgentRuns | undefined;
 
   let shuttingDown: Promise<ShutdownStats> | undefined;
@@ -107,9 +122,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
+    ...(cluster === undefined ? {} : { cluster: cluster.info() }),
   });
 
-  const routes: Routes = { assets, manager, events, shutdown, info };
+  const routes: Routes = { assets, manager, events, cluster, shutdown, info };
   const loopbackOnly = isLoopbackAddress(settings.host);
   const server = createServer((req, res) => {
     const refusal = hostRefusal(req, loopbackOnly);
@@ -128,6 +144,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   } catch (error) {
     events.close();
     await graph.close();
+    await cluster?.close();
     throw error;
   }
   agentRuns = startAgentRuns(graph, settings.agentRunIntervalMs);
@@ -141,11 +158,13 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     graph,
     events,
     server,
+    cluster,
     shutdown,
     close() {
       closing ??= (async () => {
         const stats = await shutdown();
         events.close();
+        await cluster?.close();
         await closeServer(server);
         return stats;
       })();
@@ -159,6 +178,7 @@ interface Routes {
   readonly assets: PageAssets;
   readonly manager: BackgroundTaskManager;
   readonly events: ServerSentEventsHandler;
+  readonly cluster: ClusterMode | undefined;
   readonly shutdown: () => Promise<ShutdownStats>;
   readonly info: () => Record<string, unknown>;
 }
@@ -187,6 +207,10 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
 
 function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResponse): void {
   if (path === '/events') return routes.events(req, res);
+  if (path === '/cluster/events') {
+    if (routes.cluster !== undefined) return routes.cluster.events(req, res);
+    return sendJson(res, 404, { error: 'not in cluster mode: start the dashboard with --cluster' });
+  }
   if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
   if (path === '/info') return sendJson(res, 200, routes.info());
   const asset = routes.assets.get(path);
