@@ -2,22 +2,8 @@ import { Container } from 'typedi';
 import sinon from 'sinon';
 import { BasePublisher, getDefaultLogger, type EventModel } from '../../lib';
 
-/** A promise with its settle functions exposed. */
-export interface Pending<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function pending<T = void>(): Pending<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+/** A promise with its settle functions exposed (the graph specs' name for {@link deferred}). */
+export { deferred as pending, type Deferred as Pending } from './helpers';
 
 /** Resolves on the next turn of the event loop, after every pending microtask. */
 export function turn(): Promise<void> {
