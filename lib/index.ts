@@ -8,6 +8,7 @@ export type { TaskContext } from './tasks/task-context';
 export { DEFAULT_TASK_NAME, type CreateTaskOptions } from './tasks/create-task-options';
 export {
   DEFAULT_MANAGER_OPTIONS,
+  DEFAULT_REDACTED_KEYS,
   OVERFLOW_POLICIES,
   type BackgroundTaskManagerOptions,
   type OverflowPolicy,

@@ -8,6 +8,7 @@ import { taskCountsSnapshot } from '../ui/task-snapshots';
 import { RingBuffer } from './ring-buffer';
 import type { SseConnection } from './sse-connection';
 import { sseEvent } from './sse-frame';
+import { redactEvent } from './redact-event';
 
 /** One replayable event: its id and its frame, serialised once for every client. */
 interface BufferedEvent {
@@ -145,7 +146,7 @@ export class SseHub {
       this.#subscriptions.push(
         this.#manager.counts$.subscribe((counts) => this.#countsChanged(counts)),
         this.#manager.state$.subscribe((state) => this.#stateChanged(state)),
-        this.#manager.events$.subscribe((event) => this.#record(`task.${event.type}`, event)),
+        this.#manager.events$.subscribe((event) => this.#record(`task.${event.type}`, redactEvent(this.#manager, event))),
       );
       const publisher = this.#options.publisher;
       if (publisher !== undefined) {
@@ -201,7 +202,7 @@ export class SseHub {
 
   #snapshotFrame(): string {
     const snapshot = {
-      tasks: this.#manager.getTaskInfo(),
+      tasks: this.#manager.getTaskInfo({ redacted: true }),
       counts: this.#currentCounts(),
       state: this.#state,
       lastEventId: this.#seq,

@@ -6,6 +6,7 @@ import type { TaskEvent } from '../tasks/task-event';
 import { encodeTaskEventEntry } from './encode-stream-entry';
 import { RateLimitedWarning } from './rate-limited-warning';
 import type { RedisStreamWriter } from './redis-stream-writer';
+import { redactEvent } from './redact-event';
 
 /** How often, at most, drops are logged. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
@@ -44,7 +45,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     this.#writer = writer;
     this.#settings = settings;
     this.#dropWarning = new RateLimitedWarning(settings.logger, DROP_WARNING_INTERVAL_MS);
-    this.#subscription = manager.events$.subscribe((event) => this.#onEvent(event));
+    this.#subscription = manager.events$.subscribe((event) => this.#onEvent(redactEvent(manager, event)));
   }
 
   get stats(): TaskEventMirrorStats {

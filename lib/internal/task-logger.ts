@@ -3,6 +3,7 @@ import type { AnyTaskRun } from './task-run';
 import type { WorkResult } from './work-owner';
 import { describeValue, quoteName } from './describe-value';
 import { RateLimitedWarning } from './rate-limited-warning';
+import type { Redactor } from './redactor';
 
 /** How often, at most, the manager warns about refused tasks. */
 const DROP_WARNING_INTERVAL_MS = 5_000;
@@ -18,9 +19,11 @@ const DROP_WARNING_INTERVAL_MS = 5_000;
 export class TaskLogger {
   readonly #logger: log.Logger;
   readonly #dropWarning: RateLimitedWarning;
+  readonly #redactor: Redactor;
 
-  constructor(logger: log.Logger) {
+  constructor(logger: log.Logger, redactor: Redactor) {
     this.#logger = logger;
+    this.#redactor = redactor;
     this.#dropWarning = new RateLimitedWarning(logger, DROP_WARNING_INTERVAL_MS);
   }
 
@@ -35,25 +38,25 @@ export class TaskLogger {
     switch (outcome.status) {
       case 'completed':
         if (this.#enabled(log.levels.DEBUG)) {
-          this.#logger.debug(`Background task ${quoteName(run.name)} completed in ${outcome.durationMs} ms${context(run)}`);
+          this.#logger.debug(`Background task ${quoteName(run.name)} completed in ${outcome.durationMs} ms${this.#context(run)}`);
         }
         return;
       case 'cancelled':
         if (this.#enabled(log.levels.DEBUG)) {
           this.#logger.debug(
-            `Background task ${quoteName(run.name)} cancelled after ${outcome.durationMs} ms: ${describeValue(outcome.reason)}${context(run)}`,
+            `Background task ${quoteName(run.name)} cancelled after ${outcome.durationMs} ms: ${describeValue(outcome.reason)}${this.#context(run)}`,
           );
         }
         return;
       case 'timed_out':
         if (this.#enabled(log.levels.WARN)) {
-          this.#logger.warn(`Background task ${quoteName(run.name)} timed out after ${run.timeoutMs} ms${context(run)}`);
+          this.#logger.warn(`Background task ${quoteName(run.name)} timed out after ${run.timeoutMs} ms${this.#context(run)}`);
         }
         return;
       case 'failed':
         if (this.#enabled(log.levels.ERROR)) {
           this.#logger.error(
-            `Background task ${quoteName(run.name)} failed after ${outcome.durationMs} ms: ${describeValue(outcome.error)}${context(run)}`,
+            `Background task ${quoteName(run.name)} failed after ${outcome.durationMs} ms: ${describeValue(outcome.error)}${this.#context(run)}`,
             outcome.error,
           );
         }
@@ -88,9 +91,10 @@ export class TaskLogger {
   #enabled(level: number): boolean {
     return this.#logger.getLevel() <= level;
   }
-}
 
-function context(run: AnyTaskRun): string {
-  for (const _key in run.context) return ` context=${describeValue(run.context)}`;
-  return '';
+  /** The task's context for a log line, secrets redacted; empty for an empty context. */
+  #context(run: AnyTaskRun): string {
+    for (const _key in run.context) return ` context=${describeValue(this.#redactor.context(run.context))}`;
+    return '';
+  }
 }

@@ -41,6 +41,14 @@ export function checkString(argument: string, value: unknown): void {
   throw new InvalidArgumentError(argument, 'a string', value);
 }
 
+/** Throws unless `value` is an array of strings (or `undefined`). */
+export function checkStringArray(argument: string, value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new InvalidArgumentError(argument, 'an array of strings', value);
+  }
+}
+
 /** Throws unless `value` is a boolean (or `undefined`). */
 export function checkBoolean(argument: string, value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;

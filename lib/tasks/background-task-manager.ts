@@ -5,6 +5,7 @@ import { TaskRejectedError } from '../errors/task-rejected-error';
 import { getDefaultLogger } from '../logging/default-logger';
 import type { ManagerWatcher } from '../internal/manager-watcher';
 import { CallerSignalLinks } from '../internal/caller-signal-links';
+import { Redactor } from '../internal/redactor';
 import { StreamSource } from '../internal/stream-source';
 import { TaskLogger } from '../internal/task-logger';
 import { TaskRun, type AnyTaskRun } from '../internal/task-run';
@@ -18,6 +19,7 @@ import {
   checkOneOf,
   checkPlainObject,
   checkString,
+  checkStringArray,
   checkTimeout,
   checkWork,
 } from '../internal/validate';
@@ -76,6 +78,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   readonly #maxPendingTasks: number;
   readonly #overflow: OverflowPolicy;
   readonly #log: TaskLogger;
+  readonly #redactor: Redactor;
 
   readonly #inFlight = new Map<number, AnyTaskRun>();
   readonly #detached = new Map<number, AnyTaskRun>();
@@ -126,10 +129,12 @@ export class BackgroundTaskManager implements AsyncDisposable {
     checkNonNegativeInteger('maxPendingTasks', options.maxPendingTasks);
     checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
     checkLogger('logger', options.logger);
+    checkStringArray('redact', options.redact);
     this.#defaultShutdownTimeoutMs = options.defaultShutdownTimeoutMs ?? DEFAULT_MANAGER_OPTIONS.defaultShutdownTimeoutMs;
     this.#maxPendingTasks = options.maxPendingTasks ?? DEFAULT_MANAGER_OPTIONS.maxPendingTasks;
     this.#overflow = options.overflow ?? DEFAULT_MANAGER_OPTIONS.overflow;
-    this.#log = new TaskLogger(options.logger ?? getDefaultLogger());
+    this.#redactor = new Redactor(options.redact ?? DEFAULT_MANAGER_OPTIONS.redact);
+    this.#log = new TaskLogger(options.logger ?? getDefaultLogger(), this.#redactor);
 
     const onSubscriberError = this.#host.subscriberFailed;
     this.events$ = this.#events.asObservable(onSubscriberError);
@@ -247,20 +252,42 @@ export class BackgroundTaskManager implements AsyncDisposable {
   /**
    * A snapshot of every tracked task: those in flight, then detached work (a final status with `done: false`).
    *
+   * @param options - `redacted: true` replaces the values of the manager's `redact` keys in each context, for
+   * anything that leaves the process; by default the contexts are the tasks' own objects.
    * @returns one {@link TaskInfo} per task, oldest first within each group.
    * @example
    * ```ts
    * for (const task of manager.getTaskInfo()) {
    *   console.log(`Task: ${task.name}, age: ${(task.ageMs / 1000).toFixed(2)}s, done: ${task.done}`);
    * }
+   * response.end(JSON.stringify(manager.getTaskInfo({ redacted: true })));
    * ```
    */
-  getTaskInfo(): TaskInfo[] {
+  getTaskInfo(options: { readonly redacted?: boolean } = {}): TaskInfo[] {
+    checkPlainObject('options', options);
+    checkBoolean('redacted', options.redacted);
     const now = Date.now();
     const infos: TaskInfo[] = [];
     for (const run of this.#inFlight.values()) infos.push(run.info(now));
     for (const run of this.#detached.values()) infos.push(run.info(now));
-    return infos;
+    if (options.redacted !== true || !this.#redactor.active) return infos;
+    return infos.map((info) => this.#redactor.withContext(info));
+  }
+
+  /**
+   * A copy of `context` with the values of the manager's `redact` keys (matched case-insensitively, at any depth)
+   * replaced by `'[REDACTED]'`; the same object when it holds none. For code that sends task events or contexts
+   * out of the process.
+   *
+   * @param context - a task's context.
+   * @returns the redacted context.
+   * @example
+   * ```ts
+   * manager.events$.subscribe((event) => send({ ...event, context: manager.redactContext(event.context) }));
+   * ```
+   */
+  redactContext(context: TaskContext): TaskContext {
+    return this.#redactor.context(context);
   }
 
   /**

@@ -41,7 +41,31 @@ export interface BackgroundTaskManagerOptions {
   readonly overflow?: OverflowPolicy;
   /** Where the manager logs. Default `log.getLogger('agentflow.utils')` from loglevel. */
   readonly logger?: log.Logger;
+  /**
+   * Context keys whose values never leave the process: matched case-insensitively at any depth and replaced by
+   * `'[REDACTED]'` in log lines, `getTaskInfo({ redacted: true })`, `redactContext()` (used by the SSE bridge
+   * and the Redis mirror). `events$` and plain `getTaskInfo()` stay raw for in-process code. `[]` turns it off.
+   * Default {@link DEFAULT_REDACTED_KEYS}.
+   */
+  readonly redact?: readonly string[];
 }
+
+/**
+ * The context keys redacted by default.
+ *
+ * @example
+ * ```ts
+ * const manager = new BackgroundTaskManager({ redact: [...DEFAULT_REDACTED_KEYS, 'sessionId'] });
+ * ```
+ */
+export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'apiKey',
+  'cookie',
+]);
 
 /**
  * The defaults of {@link BackgroundTaskManagerOptions}, in one place.
@@ -55,4 +79,5 @@ export const DEFAULT_MANAGER_OPTIONS: Readonly<Required<Omit<BackgroundTaskManag
   defaultShutdownTimeoutMs: 30_000,
   maxPendingTasks: 1000,
   overflow: 'drop-newest',
+  redact: DEFAULT_REDACTED_KEYS,
 });
