@@ -41,6 +41,7 @@ describe('BackgroundTaskManager', () => {
         defaultShutdownTimeoutMs: 30_000,
         maxPendingTasks: 1000,
         overflow: 'drop-newest',
+        redact: ['password', 'token', 'secret', 'authorization', 'apiKey', 'cookie'],
       });
       const manager = new BackgroundTaskManager();
       expect(manager.state).to.equal('running');
