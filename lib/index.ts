@@ -137,3 +137,11 @@ export {
 export type { StreamEntry, StreamEntryBase, StreamEventEntry, StreamTaskEntry, MirroredTaskEvent } from './redis/stream-entry';
 export type { ClusterCounts } from './redis/cluster-counts';
 export type { ClusterTaskInfo, ClusterTasks } from './redis/cluster-tasks';
+
+// Process lifecycle
+export { installShutdownHooks } from './process/install-shutdown-hooks';
+export {
+  DEFAULT_SHUTDOWN_HOOKS_OPTIONS,
+  type RemoveShutdownHooks,
+  type ShutdownHooksOptions,
+} from './process/shutdown-hooks-options';
