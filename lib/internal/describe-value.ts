@@ -13,7 +13,12 @@ export function describeValue(value: unknown, maxLength = MAX_DESCRIPTION_LENGTH
 
 /** Quotes a name (a task's, a node's) for a log line: one line, control characters escaped. */
 export function quoteName(name: string): string {
-  return `'${escapeControlCharacters(truncate(name, MAX_DESCRIPTION_LENGTH))}'`;
+  return `'${oneLine(name)}'`;
+}
+
+/** Any text made safe for one log line: control characters escaped, cut to length. */
+export function oneLine(text: string): string {
+  return escapeControlCharacters(truncate(text, MAX_DESCRIPTION_LENGTH));
 }
 
 function describeUntruncated(value: unknown): string {

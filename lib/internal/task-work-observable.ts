@@ -67,23 +67,27 @@ export class TaskWorkObservable<T> extends Observable<T> {
   #await(promise: PromiseLike<T>, subscriber: Subscriber<T>): TeardownLogic {
     const owner = this.#owner;
     let settled = false;
-    promise.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        if (subscriber.closed) return owner.workStopped({ ok: true, value });
-        owner.workStopped();
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        if (subscriber.closed) return owner.workStopped({ ok: false, error });
-        owner.workStopped();
-        subscriber.error(error);
-      },
-    );
+    const onValue = (value: T): void => {
+      if (settled) return;
+      settled = true;
+      if (subscriber.closed) return owner.workStopped({ ok: true, value });
+      owner.workStopped();
+      subscriber.next(value);
+      subscriber.complete();
+    };
+    const onError = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (subscriber.closed) return owner.workStopped({ ok: false, error });
+      owner.workStopped();
+      subscriber.error(error);
+    };
+    try {
+      promise.then(onValue, onError);
+    } catch (error) {
+      // A hostile thenable whose then() throws: the work failed, and nothing of it is left running.
+      onError(error);
+    }
     return undefined;
   }
 }

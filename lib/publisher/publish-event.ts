@@ -1,7 +1,7 @@
 import { inject } from '../di/inject';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { TaskRejectedError } from '../errors/task-rejected-error';
-import { describeValue } from '../internal/describe-value';
+import { describeValue, oneLine, quoteName } from '../internal/describe-value';
 import { isPublisher } from '../internal/is-publisher';
 import { getDefaultLogger } from '../logging/default-logger';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
@@ -67,9 +67,9 @@ async function publishOrLog(publisher: BasePublisher, event: EventModel, signal:
     // A publisher that stops because its task timed out or was cancelled did what it was asked: the manager logs that.
     if (signal.aborted) return;
     getDefaultLogger().error(
-      `Failed to publish event ${event.event}.${event.eventType}` +
-        `${event.nodeName === undefined ? '' : ` of node '${event.nodeName}'`}` +
-        ` (run ${event.runId ?? '-'}, thread ${event.threadId ?? '-'}): ${describeValue(error)}`,
+      `Failed to publish event ${oneLine(`${event.event}.${event.eventType}`)}` +
+        `${event.nodeName === undefined ? '' : ` of node ${quoteName(event.nodeName)}`}` +
+        ` (run ${oneLine(event.runId ?? '-')}, thread ${oneLine(event.threadId ?? '-')}): ${describeValue(error)}`,
       error,
     );
   }
