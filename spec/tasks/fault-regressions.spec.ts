@@ -5,10 +5,10 @@ import { getDefaultLogger } from '../../lib/logging/default-logger';
 import { capturingLogger } from '../support/helpers';
 
 /**
- * Faults found while writing spec/tasks/faults.spec.ts (issue 6, "Faults and bad input").
- * These tests FAIL against the current lib/ on purpose: each documents a real bug. See the report.
+ * Regressions for the faults found while writing spec/tasks/faults.spec.ts: a thenable whose `then()` throws
+ * left phantom detached work behind, and publishEvent's failure log line could be split by a node or run id.
  */
-describe('faults found (issue 6)', () => {
+describe('fault regressions', () => {
   afterEach(() => {
     sinon.restore();
   });
