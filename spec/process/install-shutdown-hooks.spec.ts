@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'chai';
 import {
   BackgroundTaskManager,
@@ -10,6 +8,7 @@ import {
   type ShutdownHooksOptions,
 } from '../../lib';
 import { capturingLogger } from '../support/helpers';
+import { spawnLibraryChild } from '../support/run-in-child';
 
 /**
  * Signals and process exit can only be observed from outside, so most of these checks spawn a fixture (the
@@ -17,7 +16,6 @@ import { capturingLogger } from '../support/helpers';
  * exit code and output. The children start together in one `before()`: each pays ts-node's start-up.
  */
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /** How long a child may live before it is killed (start-up under ts-node included). */
 const CHILD_LIMIT_MS = 30_000;
@@ -43,11 +41,7 @@ interface Child {
 }
 
 function startChild(script: string): Child {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnLibraryChild(script);
   let stdout = '';
   let stderr = '';
   let killed = false;

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 
 /** What a child Node process did. */
@@ -15,6 +16,18 @@ export interface ChildResult {
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 /**
+ * Starts `script` (CommonJS JavaScript; `require('./lib')` loads the library through ts-node, without
+ * type-checking) in a fresh Node process with the repository as its working directory.
+ */
+export function spawnLibraryChild(script: string): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
  * Runs `script` (CommonJS JavaScript; `require('./lib')` loads the library through ts-node) in a fresh Node
  * process with the repository as its working directory, and waits for it to exit by itself. It is killed
  * after `limitMs`, and `killed` then says so.
@@ -22,11 +35,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export function runInChild(script: string, limitMs: number): Promise<ChildResult> {
   const startedAt = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnLibraryChild(script);
     let stdout = '';
     let stderr = '';
     let killed = false;
