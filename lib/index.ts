@@ -1,3 +1,18 @@
+/**
+ * `agentflow-rx`: the background task manager (`BackgroundTaskManager`), its streams and stores, the agent graph
+ * (`StateGraph`), the event publishers, the server-sent-events handler, and the Redis Streams transport.
+ *
+ * @example
+ * ```ts
+ * import { BackgroundTaskManager } from 'agentflow-rx';
+ * const manager = new BackgroundTaskManager();
+ * manager.createTask(async () => console.log('in the background'), { name: 'hello' });
+ * await manager.shutdown();
+ * ```
+ *
+ * @module agentflow-rx
+ */
+/// <reference types="node" preserve="true" />
 import 'reflect-metadata';
 
 // Tasks: the manager and what it hands out
@@ -8,7 +23,6 @@ export type { TaskContext } from './tasks/task-context';
 export { DEFAULT_TASK_NAME, type CreateTaskOptions } from './tasks/create-task-options';
 export {
   DEFAULT_MANAGER_OPTIONS,
-  DEFAULT_REDACTED_KEYS,
   OVERFLOW_POLICIES,
   type BackgroundTaskManagerOptions,
   type OverflowPolicy,
@@ -26,6 +40,20 @@ export type { TaskInfo } from './tasks/task-info';
 export type { TaskCounts } from './tasks/task-counts';
 export type { WaitForAllOptions, WaitResult } from './tasks/wait-result';
 export type { ShutdownOptions, ShutdownStats, ManagerState } from './tasks/shutdown-stats';
+export type { ManagerStats } from './tasks/manager-stats';
+
+// Redaction: what keeps secrets from leaving the process
+export { Redactor, type RedactLimits, type SerializedError } from './redaction/redactor';
+export {
+  REDACTED,
+  DEFAULT_REDACT_KEYS,
+  DEFAULT_REDACT_VALUE_RULES,
+  type RedactOption,
+  type RedactionRules,
+  type RedactKeyRule,
+  type RedactValueRule,
+  type RedactMatch,
+} from './redaction/redaction-rules';
 
 // Task events
 export type {
@@ -52,12 +80,13 @@ export { TaskRejectedError } from './errors/task-rejected-error';
 
 // Logging
 export { DEFAULT_LOGGER_NAME, getDefaultLogger } from './logging/default-logger';
+export type { AgentflowLogger } from './logging/agentflow-logger';
 
 // Dependency injection
 export { inject, type InjectOptions } from './di/inject';
 export { bindValue } from './di/bind-value';
 export type { InjectionToken } from './di/injection-token';
-export { getRunContext, type RunContext } from './di/run-context';
+export { getRunContext, type RunContext } from './graph/run-context';
 export { IdGenerator } from './di/id-generator';
 
 // Graph
@@ -99,6 +128,7 @@ export { BasePublisher, type BasePublisherOptions } from './publisher/base-publi
 export {
   CONSOLE_PUBLISHER_LOGGER_NAME,
   ConsolePublisher,
+  type ConsolePublisherLevel,
   type ConsolePublisherOptions,
 } from './publisher/console-publisher';
 export { ObservablePublisher } from './publisher/observable-publisher';
@@ -113,6 +143,7 @@ export { createManagerStores } from './ui/create-manager-stores';
 export { DEFAULT_MANAGER_STORES_OPTIONS, type ManagerStores, type ManagerStoresOptions } from './ui/manager-stores';
 export { toServerSentEvents } from './ui/to-server-sent-events';
 export type { ServerSentEventsHandler } from './ui/server-sent-events-handler';
+export type { ServerSentEventsStats } from './ui/server-sent-events-stats';
 export { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, type ServerSentEventsOptions } from './ui/server-sent-events-options';
 export { browserClientScript, serveBrowserClient } from './ui/browser-client';
 
@@ -134,8 +165,20 @@ export {
   DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS,
   type RedisStreamsSubscriberOptions,
 } from './redis/redis-streams-subscriber-options';
-export type { StreamEntry, StreamEntryBase, StreamEventEntry, StreamTaskEntry, MirroredTaskEvent } from './redis/stream-entry';
-export type { ClusterCounts } from './redis/cluster-counts';
+export type {
+  StreamEntry,
+  StreamEntryBase,
+  StreamEventEntry,
+  StreamTaskEntry,
+  StreamHeartbeatEntry,
+  StreamWorkerStoppedEntry,
+  MirroredTaskEvent,
+  MirroredHeartbeat,
+  MirroredTaskInfo,
+} from './redis/stream-entry';
+export type { ClusterCounts, ClusterTotals } from './redis/cluster-counts';
+export type { ClusterWorkerInfo, ClusterWorkers, ClusterWorkerStatus } from './redis/cluster-workers';
+export type { RedisSubscriberStats } from './redis/redis-subscriber-stats';
 export type { ClusterTaskInfo, ClusterTasks } from './redis/cluster-tasks';
 
 // Process lifecycle

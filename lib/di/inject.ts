@@ -1,9 +1,10 @@
 import { CannotInstantiateValueError, Container, ServiceNotFoundError, Token, type ServiceIdentifier } from 'typedi';
 import { DependencyNotFoundError } from '../errors/dependency-not-found-error';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { runContextStorage } from '../internal/run-context-storage';
-import { checkBoolean, checkPlainObject } from '../internal/validate';
+import { checkBoolean, checkPlainObject, readOptions } from '../util/validate';
+import type { AnyContainer } from './any-container';
 import type { InjectionToken } from './injection-token';
+import { runScopeStorage } from './run-scope';
 
 /**
  * Options of {@link inject}.
@@ -18,12 +19,6 @@ export interface InjectOptions {
   readonly optional?: boolean;
 }
 
-/** TypeDI's overloads refuse some valid identifiers (abstract classes in `has`); this is what it really accepts. */
-interface AnyContainer {
-  readonly id: string;
-  has(id: ServiceIdentifier): boolean;
-  get<T>(id: ServiceIdentifier<T>): T;
-}
 
 /**
  * Resolves a dependency from the TypeDI container of the graph run that is executing, or from TypeDI's global
@@ -63,10 +58,11 @@ export function inject<T>(token: InjectionToken<T>, options?: InjectOptions): T 
 export function inject<T>(token: InjectionToken<T>, options?: InjectOptions): T | undefined {
   checkToken(token);
   checkPlainObject('options', options);
+  if (options !== undefined) readOptions('options', options, ['optional']);
   checkBoolean('optional', options?.optional);
   const optional = options?.optional === true;
   const id = token as ServiceIdentifier<T>;
-  const container = (runContextStorage.getStore()?.container ?? Container.of()) as AnyContainer;
+  const container = (runScopeStorage.getStore()?.container ?? Container.of()) as AnyContainer;
   const globalContainer = Container.of() as AnyContainer;
 
   if (!container.has(id) && !globalContainer.has(id)) {

@@ -1,10 +1,12 @@
+import { describeValue } from '../util/describe-value';
+import { AGENTFLOW_ERROR_BRAND } from './agentflow-error';
 import type { ErrorCode } from './error-code';
-import { describeValue } from '../internal/describe-value';
 
 /**
  * Thrown synchronously when an argument or option is not acceptable; it names the argument and the value received.
  *
- * It derives from `TypeError`, as a built-in function's argument check would.
+ * It derives from `TypeError`, as a built-in function's argument check would, and it is an `AgentflowError`
+ * all the same (`error instanceof AgentflowError` is `true`, and it has a `code`), like every error of the library.
  *
  * @example
  * ```ts
@@ -28,11 +30,14 @@ export class InvalidArgumentError extends TypeError {
    * @param argument - the argument or option name, e.g. `'timeoutMs'`.
    * @param expected - what was expected, e.g. `'a finite number > 0'`.
    * @param value - the value received.
+   * @param message - the whole message, when the standard one does not fit (an unknown option, say).
    */
-  constructor(argument: string, expected: string, value: unknown) {
-    super(`Expected \`${argument}\` to be ${expected}, got ${describeValue(value)}`);
+  constructor(argument: string, expected: string, value: unknown, message?: string) {
+    super(message ?? `Expected \`${argument}\` to be ${expected}, got ${describeValue(value)}`);
     this.name = 'InvalidArgumentError';
     this.argument = argument;
     this.value = value;
   }
 }
+
+Object.defineProperty(InvalidArgumentError.prototype, AGENTFLOW_ERROR_BRAND, { value: true });

@@ -1,4 +1,5 @@
-import type { OverflowPolicy } from '../tasks/manager-options';
+import { OVERFLOW_POLICIES, type BackgroundTaskManagerOptions, type OverflowPolicy } from '../tasks/manager-options';
+import { checkDelay, checkNonNegativeInteger, checkOneOf, checkPlainObject, checkPositiveInteger, readOptions } from '../util/validate';
 
 /**
  * Options of {@link StateGraph.compile}.
@@ -33,3 +34,31 @@ export const DEFAULT_COMPILE_OPTIONS = Object.freeze({
   /** The most nodes one run may execute: 25. */
   recursionLimit: 25,
 });
+
+/** {@link CompileOptions} checked: the graph's own settings, and the options of the manager it creates. */
+export interface ResolvedCompileOptions {
+  readonly recursionLimit: number;
+  readonly managerOptions: BackgroundTaskManagerOptions;
+}
+
+/**
+ * Checks the options of `compile()` once and fills in their defaults.
+ *
+ * @throws {@link InvalidArgumentError} when an option is not acceptable.
+ */
+export function resolveCompileOptions(given: CompileOptions): ResolvedCompileOptions {
+  checkPlainObject('options', given);
+  const options = readOptions('options', given, ['shutdownTimeoutMs', 'recursionLimit', 'maxPendingTasks', 'overflow']);
+  checkDelay('shutdownTimeoutMs', options.shutdownTimeoutMs);
+  checkNonNegativeInteger('maxPendingTasks', options.maxPendingTasks);
+  checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
+  checkPositiveInteger('recursionLimit', options.recursionLimit);
+  return {
+    recursionLimit: options.recursionLimit ?? DEFAULT_COMPILE_OPTIONS.recursionLimit,
+    managerOptions: {
+      defaultShutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_COMPILE_OPTIONS.shutdownTimeoutMs,
+      ...(options.maxPendingTasks === undefined ? {} : { maxPendingTasks: options.maxPendingTasks }),
+      ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
+    },
+  };
+}

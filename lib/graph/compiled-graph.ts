@@ -1,22 +1,23 @@
 import type { Observable } from 'rxjs';
 import type { ContainerInstance } from 'typedi';
+import { runScopeStorage } from '../di/run-scope';
 import { GraphClosedError } from '../errors/graph-closed-error';
-import { checkPositiveInteger } from '../internal/check-positive-integer';
-import { describeValue } from '../internal/describe-value';
-import { GraphContainer } from '../internal/graph-container';
-import { executeGraphRun } from '../internal/graph-run';
-import type { GraphSpec } from '../internal/graph-spec';
-import { GuardedObservable } from '../internal/guarded-observable';
-import { leasePublisher, releasePublisher } from '../internal/publisher-leases';
-import { runContextStorage } from '../internal/run-context-storage';
-import { checkAbortSignal, checkDelay, checkPlainObject, checkString } from '../internal/validate';
-import { getDefaultLogger } from '../logging/default-logger';
+import { defaultLog } from '../logging/guarded-logger';
 import type { BasePublisher } from '../publisher/base-publisher';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
 import { DEFAULT_MANAGER_OPTIONS, type BackgroundTaskManagerOptions } from '../tasks/manager-options';
+import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal-links';
+import { GuardedObservable } from '../util/guarded-observable';
+import { noop } from '../util/noop';
+import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, readOptions } from '../util/validate';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
+import { GraphContainer } from './internal/graph-container';
+import { executeGraphRun } from './internal/graph-run';
+import type { GraphSpec } from './internal/graph-spec';
+import { leasePublisher, releasePublisher } from './internal/publisher-leases';
 import type { ResolvedRunConfig, RunConfig } from './run-config';
+import type { RunContext } from './run-context';
 
 /** What `StateGraph.compile()` hands to the compiled graph. */
 export interface CompiledGraphInit<S> {
@@ -166,8 +167,8 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
         };
       },
       (error) =>
-        getDefaultLogger().error(
-          `A graph stream subscriber threw, or had no error callback for: ${describeValue(error)}`,
+        defaultLog().error(
+          `A graph stream subscriber threw, or had no error callback for: ${defaultLog().describe(error)}`,
           error,
         ),
     );
@@ -192,9 +193,16 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
    */
   async close(options: GraphCloseOptions = {}): Promise<GraphCloseResult> {
     checkPlainObject('options', options);
-    checkDelay('drainMs', options.drainMs);
+    const settings = readOptions('options', options, ['drainMs']);
+    checkDelay('drainMs', settings.drainMs);
     if (this.#closed) return { backgroundTasks: await this.#manager.shutdown() };
-    this.#closing ??= this.#close(options.drainMs ?? 0);
+    if (this.#closing === undefined) {
+      // The promise is in place before the close's first step runs: a run's abort listener that calls close()
+      // again from inside it shares this one.
+      let start!: (result: Promise<GraphCloseResult>) => void;
+      this.#closing = new Promise<GraphCloseResult>((resolve) => (start = resolve));
+      start(this.#close(settings.drainMs ?? 0));
+    }
     return this.#closing;
   }
 
@@ -225,7 +233,7 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
     try {
       this.#graphContainer.release();
     } catch (error) {
-      getDefaultLogger().error(`Failed to release the graph's TypeDI container: ${describeValue(error)}`, error);
+      defaultLog().error(`Failed to release the graph's TypeDI container: ${defaultLog().describe(error)}`, error);
     }
     this.#closed = true;
     return { backgroundTasks };
@@ -244,10 +252,10 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
     try {
       const closing = Promise.resolve(publisher.close()).then(() => 'closed' as const);
       if ((await Promise.race([closing, gaveUp])) === 'timeout') {
-        getDefaultLogger().warn(`The graph's publisher did not close within ${timeoutMs} ms (shutdownTimeoutMs); going on without it`);
+        defaultLog().warn(`The graph's publisher did not close within ${timeoutMs} ms (shutdownTimeoutMs); going on without it`);
       }
     } catch (error) {
-      getDefaultLogger().error(`Failed to close the graph's publisher: ${describeValue(error)}`, error);
+      defaultLog().error(`Failed to close the graph's publisher: ${defaultLog().describe(error)}`, error);
     } finally {
       clearTimeout(timer);
     }
@@ -256,13 +264,14 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
   /** Starts one run in the graph's run context; `controller` is the stream's, to cancel on unsubscribe. */
   #run(
     input: Partial<S>,
-    config: RunConfig,
+    given: RunConfig,
     emit: (event: GraphEvent<S>) => void,
     controller = new AbortController(),
   ): Promise<S> {
     if (this.closed) return Promise.reject(new GraphClosedError());
+    let config: RunConfig;
     try {
-      checkRunArguments(input, config);
+      config = checkRunArguments(input, given);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -274,8 +283,8 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
       signal: controller.signal,
     };
     const state = { ...this.#initialState, ...input } as S;
-    const context = { container: this.#graphContainer.container, config: resolved };
-    const done = runContextStorage.run(context, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit }));
+    const context: RunContext = { container: this.#graphContainer.container, config: resolved };
+    const done = runScopeStorage.run(context, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit }));
     const run: ActiveRun = { runId: resolved.runId, controller, done };
     this.#runs.add(run);
     const forget = (): void => {
@@ -287,28 +296,30 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
   }
 }
 
-function checkRunArguments(input: unknown, config: RunConfig): void {
+/** Checks a run's input and configuration; returns the configuration read once (see `readOptions`). */
+function checkRunArguments(input: unknown, given: RunConfig): RunConfig {
   checkPlainObject('input', input);
-  checkPlainObject('config', config);
+  checkPlainObject('config', given);
+  const config = readOptions('config', given, ['threadId', 'runId', 'userId', 'signal', 'recursionLimit']);
   checkString('threadId', config.threadId);
   checkString('runId', config.runId);
   checkString('userId', config.userId);
   checkAbortSignal('signal', config.signal);
   checkPositiveInteger('recursionLimit', config.recursionLimit);
+  return config;
 }
 
-/** Aborts `controller` when the caller's signal aborts; returns the function that removes the link. */
+/**
+ * Aborts `controller` when the caller's signal aborts; returns the function that removes the link. The link goes
+ * through the library's one registry, so a request-wide signal shared by many runs gets one listener.
+ */
 function linkSignal(signal: AbortSignal | undefined, controller: AbortController): () => void {
   if (signal === undefined) return noop;
   if (signal.aborted) {
     controller.abort(signal.reason);
     return noop;
   }
-  const onAbort = (): void => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
-}
-
-function noop(): void {
-  // nothing to do
+  const link: CallerCancellable = { cancelFromCaller: (reason) => controller.abort(reason) };
+  callerSignalLinks.link(signal, link);
+  return () => callerSignalLinks.unlink(signal, link);
 }

@@ -1,18 +1,16 @@
 import { Container, ContainerInstance, type ServiceIdentifier } from 'typedi';
 import { GraphError } from '../errors/graph-error';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { checkPositiveInteger } from '../internal/check-positive-integer';
-import { buildGraphSpec, type EdgeEntry, type NodeEntry } from '../internal/graph-spec';
-import { isPublisher } from '../internal/is-publisher';
-import { checkDelay, checkNonNegativeInteger, checkOneOf, checkPlainObject } from '../internal/validate';
-import { CompositePublisher } from '../publisher/composite-publisher';
 import type { BasePublisher } from '../publisher/base-publisher';
-import { OVERFLOW_POLICIES, type BackgroundTaskManagerOptions } from '../tasks/manager-options';
+import { CompositePublisher } from '../publisher/composite-publisher';
+import { isPublisher } from '../publisher/is-publisher';
+import { checkPlainObject, readOptions } from '../util/validate';
+import { resolveCompileOptions, type CompileOptions } from './compile-options';
 import { CompiledGraph } from './compiled-graph';
-import { DEFAULT_COMPILE_OPTIONS, type CompileOptions } from './compile-options';
 import { START } from './constants';
 import type { EdgeCondition, PathMap } from './edge-condition';
 import type { GraphNodeLike, NodeClass, NodeFunction } from './graph-node';
+import { buildGraphSpec, type EdgeEntry, type NodeEntry } from './internal/graph-spec';
 import type { StateGraphOptions } from './state-graph-options';
 
 /**
@@ -50,13 +48,14 @@ export class StateGraph<S extends object = Record<string, unknown>> {
    */
   constructor(options: StateGraphOptions<S> = {}) {
     checkPlainObject('options', options);
-    checkPlainObject('initialState', options.initialState);
-    if (options.container !== undefined && !(options.container instanceof ContainerInstance)) {
-      throw new InvalidArgumentError('container', 'a TypeDI ContainerInstance (e.g. Container.of(id))', options.container);
+    const settings = readOptions('options', options, ['initialState', 'publisher', 'container']);
+    checkPlainObject('initialState', settings.initialState);
+    if (settings.container !== undefined && !(settings.container instanceof ContainerInstance)) {
+      throw new InvalidArgumentError('container', 'a TypeDI ContainerInstance (e.g. Container.of(id))', settings.container);
     }
-    this.#initialState = { ...options.initialState };
-    this.#publisher = toPublisher(options.publisher);
-    this.#container = options.container;
+    this.#initialState = { ...settings.initialState };
+    this.#publisher = toPublisher(settings.publisher);
+    this.#container = settings.container;
   }
 
   /**
@@ -188,21 +187,11 @@ export class StateGraph<S extends object = Record<string, unknown>> {
    * ```
    */
   compile(options: CompileOptions = {}): CompiledGraph<S> {
-    checkPlainObject('options', options);
-    checkDelay('shutdownTimeoutMs', options.shutdownTimeoutMs);
-    checkNonNegativeInteger('maxPendingTasks', options.maxPendingTasks);
-    checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
-    checkPositiveInteger('recursionLimit', options.recursionLimit);
-    const recursionLimit = options.recursionLimit ?? DEFAULT_COMPILE_OPTIONS.recursionLimit;
+    const { recursionLimit, managerOptions } = resolveCompileOptions(options);
     const spec = buildGraphSpec([...this.#nodes], [...this.#edges]);
     for (const node of spec.nodes.values()) {
       if (node.kind === 'class') this.#checkService(node.name, node.cls);
     }
-    const managerOptions: BackgroundTaskManagerOptions = {
-      defaultShutdownTimeoutMs: options.shutdownTimeoutMs ?? DEFAULT_COMPILE_OPTIONS.shutdownTimeoutMs,
-      ...(options.maxPendingTasks === undefined ? {} : { maxPendingTasks: options.maxPendingTasks }),
-      ...(options.overflow === undefined ? {} : { overflow: options.overflow }),
-    };
     return new CompiledGraph<S>({
       spec,
       initialState: { ...this.#initialState },

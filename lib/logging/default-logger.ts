@@ -1,4 +1,4 @@
-import log from 'loglevel';
+import log, { type Logger } from 'loglevel';
 
 /** The name of the loglevel logger the library logs to unless given another. */
 export const DEFAULT_LOGGER_NAME = 'agentflow.utils';
@@ -14,6 +14,6 @@ export const DEFAULT_LOGGER_NAME = 'agentflow.utils';
  * getDefaultLogger().setLevel('debug'); // log every completion and cancellation too
  * ```
  */
-export function getDefaultLogger(): log.Logger {
+export function getDefaultLogger(): Logger {
   return log.getLogger(DEFAULT_LOGGER_NAME);
 }

@@ -1,23 +1,13 @@
 import { constants } from 'node:os';
-import type log from 'loglevel';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { CompiledGraph } from '../graph/compiled-graph';
-import { describeValue } from '../internal/describe-value';
-import { checkDelay, checkLogger, checkPlainObject } from '../internal/validate';
-import { getDefaultLogger } from '../logging/default-logger';
+import { type LogSink } from '../logging/guarded-logger';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
 import type { ShutdownStats } from '../tasks/shutdown-stats';
-import {
-  DEFAULT_SHUTDOWN_HOOKS_OPTIONS,
-  type RemoveShutdownHooks,
-  type ShutdownHooksOptions,
-} from './shutdown-hooks-options';
+import { resolveShutdownHooksOptions, type RemoveShutdownHooks, type ShutdownHooksOptions } from './shutdown-hooks-options';
 
 /** The exit code when the shutdown itself or `onShutdown` failed. */
 const FAILURE_EXIT_CODE = 1;
-
-/** Signals a process cannot catch: Node throws when a listener is added for them. */
-const UNCATCHABLE_SIGNALS: readonly string[] = ['SIGKILL', 'SIGSTOP'];
 
 /**
  * Shuts a {@link BackgroundTaskManager} or a {@link CompiledGraph} down gracefully when the process receives
@@ -62,15 +52,9 @@ export function installShutdownHooks<S extends object>(
   options: ShutdownHooksOptions = {},
 ): RemoveShutdownHooks {
   checkTarget(target);
-  checkPlainObject('options', options);
-  const signals = checkSignals(options.signals ?? DEFAULT_SHUTDOWN_HOOKS_OPTIONS.signals);
-  checkTimeoutFor(target, options.timeoutMs);
-  checkExitCode(options.exitCode);
-  checkOnShutdown(options.onShutdown);
-  checkLogger('logger', options.logger);
-
-  const logger = options.logger ?? getDefaultLogger();
-  const shutDown = (): Promise<ShutdownStats> => shutDownTarget(target, options.timeoutMs);
+  const resolved = resolveShutdownHooksOptions(options, target instanceof CompiledGraph);
+  const { signals, logger } = resolved;
+  const shutDown = (): Promise<ShutdownStats> => shutDownTarget(target, resolved.timeoutMs);
   let exitCode: number | undefined;
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -78,9 +62,9 @@ export function installShutdownHooks<S extends object>(
       logger.warn(`Received ${signal} while shutting down: exiting at once with code ${exitCode}`);
       process.exit(exitCode);
     }
-    exitCode = options.exitCode ?? 128 + constants.signals[signal];
+    exitCode = resolved.exitCode ?? 128 + constants.signals[signal];
     logger.info(`Received ${signal}: shutting down gracefully (a second signal exits at once)`);
-    void runShutdown(shutDown, options.onShutdown, logger).then((succeeded) => {
+    void runShutdown(shutDown, resolved.onShutdown, logger).then((succeeded) => {
       process.exit(succeeded ? exitCode : FAILURE_EXIT_CODE);
     });
   };
@@ -97,13 +81,13 @@ export function installShutdownHooks<S extends object>(
 async function runShutdown(
   shutDown: () => Promise<ShutdownStats>,
   onShutdown: ShutdownHooksOptions['onShutdown'],
-  logger: log.Logger,
+  logger: LogSink,
 ): Promise<boolean> {
   let stats: ShutdownStats;
   try {
     stats = await shutDown();
   } catch (error) {
-    logger.error(`Shutdown on signal failed: ${describeValue(error)}`, error);
+    logger.error(`Shutdown on signal failed: ${logger.describe(error)}`, error);
     return false;
   }
   if (onShutdown === undefined) return true;
@@ -111,7 +95,7 @@ async function runShutdown(
     await onShutdown(stats);
     return true;
   } catch (error) {
-    logger.error(`onShutdown failed: ${describeValue(error)}`, error);
+    logger.error(`onShutdown failed: ${logger.describe(error)}`, error);
     return false;
   }
 }
@@ -130,45 +114,4 @@ async function shutDownTarget<S extends object>(
 function checkTarget(target: unknown): void {
   if (target instanceof BackgroundTaskManager || target instanceof CompiledGraph) return;
   throw new InvalidArgumentError('target', 'a BackgroundTaskManager or a CompiledGraph', target);
-}
-
-function checkSignals(signals: unknown): readonly NodeJS.Signals[] {
-  if (!Array.isArray(signals) || signals.length === 0) {
-    throw new InvalidArgumentError('signals', 'a non-empty array of signal names', signals);
-  }
-  for (const signal of signals) {
-    const known = typeof signal === 'string' && Object.hasOwn(constants.signals, signal);
-    if (!known || UNCATCHABLE_SIGNALS.includes(signal)) {
-      throw new InvalidArgumentError(
-        'signals',
-        "an array of signal names a process can catch, such as 'SIGINT' or 'SIGTERM' (not 'SIGKILL' or 'SIGSTOP')",
-        signal,
-      );
-    }
-  }
-  return [...new Set(signals as NodeJS.Signals[])];
-}
-
-function checkTimeoutFor<S extends object>(target: BackgroundTaskManager | CompiledGraph<S>, timeoutMs: unknown): void {
-  if (target instanceof BackgroundTaskManager) {
-    checkDelay('timeoutMs', timeoutMs);
-    return;
-  }
-  if (timeoutMs === undefined) return;
-  throw new InvalidArgumentError(
-    'timeoutMs',
-    "undefined for a CompiledGraph (it waits the shutdownTimeoutMs given to compile(); set it there)",
-    timeoutMs,
-  );
-}
-
-function checkExitCode(exitCode: unknown): void {
-  if (exitCode === undefined) return;
-  if (typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode >= 0 && exitCode <= 255) return;
-  throw new InvalidArgumentError('exitCode', 'an integer from 0 to 255', exitCode);
-}
-
-function checkOnShutdown(onShutdown: unknown): void {
-  if (onShutdown === undefined || typeof onShutdown === 'function') return;
-  throw new InvalidArgumentError('onShutdown', 'a function', onShutdown);
 }

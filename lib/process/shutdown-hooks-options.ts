@@ -1,5 +1,9 @@
-import type log from 'loglevel';
+import type { AgentflowLogger } from '../logging/agentflow-logger';
+import { constants } from 'node:os';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { GuardedLogger } from '../logging/guarded-logger';
 import type { ShutdownStats } from '../tasks/shutdown-stats';
+import { checkDelay, checkLogger, checkPlainObject, readOptions } from '../util/validate';
 
 /**
  * Options of {@link installShutdownHooks}.
@@ -30,7 +34,7 @@ export interface ShutdownHooksOptions {
    */
   readonly onShutdown?: (stats: ShutdownStats) => void | Promise<void>;
   /** Where the hooks log the signal and any failure. Default: the library's default logger. */
-  readonly logger?: log.Logger;
+  readonly logger?: AgentflowLogger;
 }
 
 /**
@@ -55,3 +59,78 @@ export const DEFAULT_SHUTDOWN_HOOKS_OPTIONS: Readonly<Required<Pick<ShutdownHook
  * ```
  */
 export type RemoveShutdownHooks = () => void;
+
+/** Signals a process cannot catch. */
+const UNCATCHABLE_SIGNALS: readonly string[] = ['SIGKILL', 'SIGSTOP'];
+
+/** {@link ShutdownHooksOptions} checked, with their defaults filled in. */
+export interface ResolvedShutdownHooksOptions {
+  /** The signals to handle, each once. */
+  readonly signals: readonly NodeJS.Signals[];
+  readonly timeoutMs: number | undefined;
+  readonly exitCode: number | undefined;
+  readonly onShutdown: ShutdownHooksOptions['onShutdown'];
+  readonly logger: GuardedLogger;
+}
+
+/**
+ * Checks the options of `installShutdownHooks()` once and fills in their defaults.
+ *
+ * @param options - the options given.
+ * @param targetIsGraph - whether the target is a compiled graph (which takes no `timeoutMs`).
+ * @throws {@link InvalidArgumentError} when an option is not acceptable.
+ */
+export function resolveShutdownHooksOptions(given: ShutdownHooksOptions, targetIsGraph: boolean): ResolvedShutdownHooksOptions {
+  checkPlainObject('options', given);
+  const options = readOptions('options', given, ['signals', 'timeoutMs', 'exitCode', 'onShutdown', 'logger']);
+  const signals = checkSignals(options.signals ?? DEFAULT_SHUTDOWN_HOOKS_OPTIONS.signals);
+  if (targetIsGraph) checkNoTimeoutForGraph(options.timeoutMs);
+  else checkDelay('timeoutMs', options.timeoutMs);
+  checkExitCode(options.exitCode);
+  checkOnShutdown(options.onShutdown);
+  checkLogger('logger', options.logger);
+  return {
+    signals,
+    timeoutMs: options.timeoutMs,
+    exitCode: options.exitCode,
+    onShutdown: options.onShutdown,
+    logger: new GuardedLogger(options.logger),
+  };
+}
+
+function checkSignals(signals: unknown): readonly NodeJS.Signals[] {
+  if (!Array.isArray(signals) || signals.length === 0) {
+    throw new InvalidArgumentError('signals', 'a non-empty array of signal names', signals);
+  }
+  for (const signal of signals) {
+    const known = typeof signal === 'string' && Object.hasOwn(constants.signals, signal);
+    if (!known || UNCATCHABLE_SIGNALS.includes(signal)) {
+      throw new InvalidArgumentError(
+        'signals',
+        "an array of signal names a process can catch, such as 'SIGINT' or 'SIGTERM' (not 'SIGKILL' or 'SIGSTOP')",
+        signal,
+      );
+    }
+  }
+  return [...new Set(signals as NodeJS.Signals[])];
+}
+
+function checkNoTimeoutForGraph(timeoutMs: unknown): void {
+  if (timeoutMs === undefined) return;
+  throw new InvalidArgumentError(
+    'timeoutMs',
+    'undefined for a CompiledGraph (it waits the shutdownTimeoutMs given to compile(); set it there)',
+    timeoutMs,
+  );
+}
+
+function checkExitCode(exitCode: unknown): void {
+  if (exitCode === undefined) return;
+  if (typeof exitCode === 'number' && Number.isInteger(exitCode) && exitCode >= 0 && exitCode <= 255) return;
+  throw new InvalidArgumentError('exitCode', 'an integer from 0 to 255', exitCode);
+}
+
+function checkOnShutdown(onShutdown: unknown): void {
+  if (onShutdown === undefined || typeof onShutdown === 'function') return;
+  throw new InvalidArgumentError('onShutdown', 'a function', onShutdown);
+}

@@ -1,4 +1,4 @@
-import { checkPlainObject, checkTimeout } from '../internal/validate';
+import { checkPlainObject, checkTimeout } from '../util/validate';
 import type { EventModel } from './event-model';
 
 /**

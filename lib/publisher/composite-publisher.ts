@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { isPublisher } from '../internal/is-publisher';
 import { BasePublisher, type BasePublisherOptions } from './base-publisher';
 import type { EventModel } from './event-model';
+import { isPublisher } from './is-publisher';
 
 /**
  * A publisher that hands every event to several publishers at once.

@@ -1,13 +1,20 @@
-import log from 'loglevel';
-import { checkLogger, checkOneOf } from '../internal/validate';
-import { describeValue, quoteName } from '../internal/describe-value';
+import log, { type Logger } from 'loglevel';
+import type { AgentflowLogger } from '../logging/agentflow-logger';
+import type { RedactOption } from '../redaction/redaction-rules';
+import { Redactor } from '../redaction/redactor';
+import { describeValue, oneLine, quoteName } from '../util/describe-value';
+import { checkLogger, checkOneOf, checkPlainObject, readOptions } from '../util/validate';
 import { BasePublisher, type BasePublisherOptions } from './base-publisher';
 import type { EventModel } from './event-model';
 
 /** The name of the loglevel logger {@link ConsolePublisher} writes to unless given another. */
 export const CONSOLE_PUBLISHER_LOGGER_NAME = 'agentflow.publisher';
 
-const LEVELS: readonly log.LogLevelNames[] = ['trace', 'debug', 'info', 'warn', 'error'];
+/** The levels a line can be written at. */
+const LEVELS: readonly ConsolePublisherLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** The level of a {@link ConsolePublisher}'s lines. */
+export type ConsolePublisherLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * Options of the {@link ConsolePublisher} constructor.
@@ -22,16 +29,22 @@ export interface ConsolePublisherOptions extends BasePublisherOptions {
    * Where to write. Default: loglevel's `agentflow.publisher` logger, set to level `info` when this publisher
    * creates it (a level you set on it before is kept).
    */
-  readonly logger?: log.Logger;
+  readonly logger?: AgentflowLogger;
   /** The level of the line of each event; an event with `isError` is always written at `error`. Default `'info'`. */
-  readonly level?: log.LogLevelNames;
+  readonly level?: ConsolePublisherLevel;
+  /**
+   * What is kept out of the lines: see {@link RedactOption} and {@link Redactor}. Default: the default rules
+   * ({@link DEFAULT_REDACT_KEYS}, {@link DEFAULT_REDACT_VALUE_RULES}); `false` writes events as they are.
+   */
+  readonly redact?: RedactOption;
 }
 
 /**
  * A publisher that writes one line per event through loglevel, for development and debugging.
  *
  * A line reads `graph_execution.start run=<runId> thread=<threadId>`, followed by `node='name'` for node events
- * and by the content and data when there are any; everything is on one line, control characters escaped.
+ * and by the content and data when there are any; everything is on one line, control characters escaped, and
+ * secrets redacted (the `redact` option: graph state included).
  *
  * @example
  * ```ts
@@ -40,19 +53,23 @@ export interface ConsolePublisherOptions extends BasePublisherOptions {
  * ```
  */
 export class ConsolePublisher extends BasePublisher {
-  readonly #logger: log.Logger;
-  readonly #level: log.LogLevelNames;
+  readonly #logger: AgentflowLogger;
+  readonly #level: ConsolePublisherLevel;
+  readonly #redactor: Redactor;
 
   /**
    * @param options - see {@link ConsolePublisherOptions}.
    * @throws {@link InvalidArgumentError} when an option is not acceptable.
    */
   constructor(options: ConsolePublisherOptions = {}) {
-    super(options);
-    checkLogger('logger', options.logger);
-    checkOneOf('level', options.level, LEVELS);
-    this.#logger = options.logger ?? defaultConsoleLogger();
-    this.#level = options.level ?? 'info';
+    checkPlainObject('options', options);
+    const settings = readOptions('options', options, ['logger', 'level', 'publishTimeoutMs', 'redact']);
+    super(settings.publishTimeoutMs === undefined ? {} : { publishTimeoutMs: settings.publishTimeoutMs });
+    checkLogger('logger', settings.logger);
+    checkOneOf('level', settings.level, LEVELS);
+    this.#logger = settings.logger ?? defaultConsoleLogger();
+    this.#level = settings.level ?? 'info';
+    this.#redactor = settings.redact === undefined ? Redactor.DEFAULT : new Redactor(settings.redact);
   }
 
   /**
@@ -67,23 +84,29 @@ export class ConsolePublisher extends BasePublisher {
    */
   async publish(event: EventModel): Promise<void> {
     const level = event.isError ? 'error' : this.#level;
-    this.#logger[level](formatEventLine(event));
+    (this.#logger[level] as (line: string) => unknown)(formatEventLine(asRecord(this.#redactor.redact(event))));
   }
 }
 
-/** The event on one line: kind and type, then the fields that are set. */
-function formatEventLine(event: EventModel): string {
-  const parts = [`${event.event}.${event.eventType}`];
-  if (event.nodeName !== undefined) parts.push(`node=${quoteName(event.nodeName)}`);
-  parts.push(`run=${event.runId ?? '-'}`, `thread=${event.threadId ?? '-'}`);
-  if (event.userId !== undefined) parts.push(`user=${event.userId}`);
-  if (event.content !== '') parts.push(describeValue(event.content));
-  if (Object.keys(event.data).length > 0) parts.push(`data=${describeValue(event.data)}`);
+/** The event (a redacted, JSON-safe copy: any field may be missing or a placeholder) on one line. */
+function formatEventLine(event: Readonly<Record<string, unknown>>): string {
+  const text = (value: unknown): string => oneLine(typeof value === 'string' ? value : '-');
+  const parts = [`${text(event['event'])}.${text(event['eventType'])}`];
+  if (typeof event['nodeName'] === 'string') parts.push(`node=${quoteName(event['nodeName'])}`);
+  parts.push(`run=${text(event['runId'])}`, `thread=${text(event['threadId'])}`);
+  if (typeof event['userId'] === 'string') parts.push(`user=${oneLine(event['userId'])}`);
+  const { content, data } = event;
+  if (content !== '' && content !== undefined) parts.push(describeValue(content));
+  if (typeof data === 'object' && data !== null && Object.keys(data).length > 0) parts.push(`data=${describeValue(data)}`);
   return parts.join(' ');
 }
 
+function asRecord(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
 /** loglevel's default level is `warn`, which would hide every line: the logger starts at `info` if we create it. */
-function defaultConsoleLogger(): log.Logger {
+function defaultConsoleLogger(): Logger {
   const existed = CONSOLE_PUBLISHER_LOGGER_NAME in log.getLoggers();
   const logger = log.getLogger(CONSOLE_PUBLISHER_LOGGER_NAME);
   if (!existed) logger.setDefaultLevel('info');

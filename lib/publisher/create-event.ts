@@ -1,5 +1,5 @@
-import { checkBoolean, checkOneOf, checkPlainObject, checkString } from '../internal/validate';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { checkBoolean, checkOneOf, checkPlainObject, checkString } from '../util/validate';
 import { EVENT_KINDS, EVENT_TYPES, type EventKind, type EventModel, type EventType } from './event-model';
 
 /**

@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
-import { describeValue } from '../internal/describe-value';
-import { StreamSource } from '../internal/stream-source';
-import { getDefaultLogger } from '../logging/default-logger';
+import { defaultLog } from '../logging/guarded-logger';
+import { StreamSource } from '../util/stream-source';
 import { BasePublisher, type BasePublisherOptions } from './base-publisher';
 import type { EventModel } from './event-model';
 
@@ -36,7 +35,7 @@ export class ObservablePublisher extends BasePublisher {
   constructor(options: BasePublisherOptions = {}) {
     super(options);
     this.events$ = this.#source.asObservable((error) =>
-      getDefaultLogger().error(`A subscriber of ObservablePublisher.events$ threw: ${describeValue(error)}`, error),
+      defaultLog().error(`A subscriber of ObservablePublisher.events$ threw: ${defaultLog().describe(error)}`, error),
     );
   }
 

@@ -1,12 +1,12 @@
 import { inject } from '../di/inject';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { TaskRejectedError } from '../errors/task-rejected-error';
-import { describeValue, oneLine, quoteName } from '../internal/describe-value';
-import { isPublisher } from '../internal/is-publisher';
-import { getDefaultLogger } from '../logging/default-logger';
+import { defaultLog } from '../logging/guarded-logger';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { oneLine, quoteName } from '../util/describe-value';
 import { BasePublisher } from './base-publisher';
 import type { EventModel } from './event-model';
+import { isPublisher } from './is-publisher';
 
 /** The name of every task `publishEvent()` creates. */
 export const PUBLISH_EVENT_TASK_NAME = 'publish_event';
@@ -66,11 +66,15 @@ async function publishOrLog(publisher: BasePublisher, event: EventModel, signal:
   } catch (error) {
     // A publisher that stops because its task timed out or was cancelled did what it was asked: the manager logs that.
     if (signal.aborted) return;
-    getDefaultLogger().error(
+    const log = defaultLog();
+    log.log(
+      'error',
       `Failed to publish event ${oneLine(`${event.event}.${event.eventType}`)}` +
         `${event.nodeName === undefined ? '' : ` of node ${quoteName(event.nodeName)}`}` +
-        ` (run ${oneLine(event.runId ?? '-')}, thread ${oneLine(event.threadId ?? '-')}): ${describeValue(error)}`,
+        ` (run ${oneLine(event.runId ?? '-')}, thread ${oneLine(event.threadId ?? '-')}): ${log.describe(error)}`,
+      undefined,
       error,
+      false, // a publisher that fails is an operational fault: its message, not a stack (as the Python original logs it)
     );
   }
 }

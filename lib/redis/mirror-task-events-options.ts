@@ -1,3 +1,14 @@
+import {
+  checkBoolean,
+  checkDelay,
+  checkNonNegativeInteger,
+  checkPlainObject,
+  checkPositiveInteger,
+  checkTimeout,
+  readOptions,
+} from '../util/validate';
+import { checkWorkerId } from './internal/validate-redis';
+
 /**
  * Options of {@link mirrorTaskEvents}.
  *
@@ -23,6 +34,15 @@ export interface MirrorTaskEventsOptions {
    * each published event would otherwise add three task events to the stream.
    */
   readonly includePublishTasks?: boolean;
+  /**
+   * How often the worker appends a heartbeat (`kind: 'heartbeat'`: its counts, state and tasks in flight), in
+   * milliseconds; one goes at once when the mirror starts. A viewer takes each heartbeat as the truth about the
+   * worker (it converges after lost events), and marks a worker silent for its `workerTimeoutMs` as lost. `0`
+   * sends none (a viewer then sees the worker only through its task events). Default `5_000`.
+   */
+  readonly heartbeatMs?: number;
+  /** The most tasks in flight a heartbeat lists (the oldest); the others are counted in its `tasksOmitted`. Default `1_000`. */
+  readonly maxHeartbeatTasks?: number;
 }
 
 /**
@@ -38,4 +58,46 @@ export const DEFAULT_MIRROR_TASK_EVENTS_OPTIONS: Readonly<Required<Omit<MirrorTa
   maxBatch: 500,
   maxQueued: 10_000,
   includePublishTasks: false,
+  heartbeatMs: 5_000,
+  maxHeartbeatTasks: 1_000,
 });
+
+/** {@link MirrorTaskEventsOptions} checked, with every default filled in. */
+export type ResolvedMirrorOptions = Readonly<Required<MirrorTaskEventsOptions>>;
+
+/**
+ * Checks the options of `mirrorTaskEvents()` once and fills in their defaults.
+ *
+ * @param options - the options given.
+ * @param defaultWorkerId - the publisher's `workerId`, the default of `workerId`.
+ * @throws {@link InvalidArgumentError} when an option is not acceptable.
+ */
+export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWorkerId: string): ResolvedMirrorOptions {
+  checkPlainObject('options', given);
+  const options = readOptions('options', given, [
+    'workerId',
+    'batchMs',
+    'maxBatch',
+    'maxQueued',
+    'includePublishTasks',
+    'heartbeatMs',
+    'maxHeartbeatTasks',
+  ]);
+  checkWorkerId('workerId', options.workerId);
+  checkTimeout('batchMs', options.batchMs);
+  checkPositiveInteger('maxBatch', options.maxBatch);
+  checkPositiveInteger('maxQueued', options.maxQueued);
+  checkBoolean('includePublishTasks', options.includePublishTasks);
+  checkDelay('heartbeatMs', options.heartbeatMs);
+  checkNonNegativeInteger('maxHeartbeatTasks', options.maxHeartbeatTasks);
+  const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
+  return {
+    workerId: options.workerId ?? defaultWorkerId,
+    batchMs: options.batchMs ?? defaults.batchMs,
+    maxBatch: options.maxBatch ?? defaults.maxBatch,
+    maxQueued: options.maxQueued ?? defaults.maxQueued,
+    includePublishTasks: options.includePublishTasks ?? defaults.includePublishTasks,
+    heartbeatMs: options.heartbeatMs ?? defaults.heartbeatMs,
+    maxHeartbeatTasks: options.maxHeartbeatTasks ?? defaults.maxHeartbeatTasks,
+  };
+}

@@ -1,12 +1,10 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { checkManager } from '../internal/check-manager';
-import { streamWriterOf } from '../internal/stream-writers';
-import { TaskEventMirrorRun } from '../internal/task-event-mirror-run';
-import { checkBoolean, checkPlainObject, checkTimeout } from '../internal/validate';
-import { checkNonEmptyString, checkPositiveInteger } from '../internal/validate-redis';
 import { PUBLISH_EVENT_TASK_NAME } from '../publisher/publish-event';
 import type { BackgroundTaskManager } from '../tasks/background-task-manager';
-import { DEFAULT_MIRROR_TASK_EVENTS_OPTIONS, type MirrorTaskEventsOptions } from './mirror-task-events-options';
+import { checkManager } from '../tasks/check-manager';
+import { streamWriterOf } from './internal/stream-writers';
+import { TaskEventMirrorRun } from './internal/task-event-mirror-run';
+import { resolveMirrorOptions, type MirrorTaskEventsOptions } from './mirror-task-events-options';
 import type { RedisStreamsPublisher } from './redis-streams-publisher';
 import type { TaskEventMirror } from './task-event-mirror';
 
@@ -53,20 +51,10 @@ export function mirrorTaskEvents(
   checkManager(manager);
   const writer = streamWriterOf(publisher);
   if (writer === undefined) throw new InvalidArgumentError('publisher', 'a RedisStreamsPublisher', publisher);
-  checkPlainObject('options', options);
-  checkNonEmptyString('workerId', options.workerId);
-  checkTimeout('batchMs', options.batchMs);
-  checkPositiveInteger('maxBatch', options.maxBatch);
-  checkPositiveInteger('maxQueued', options.maxQueued);
-  checkBoolean('includePublishTasks', options.includePublishTasks);
-  const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
-  const includePublishTasks = options.includePublishTasks ?? defaults.includePublishTasks;
+  const resolved = resolveMirrorOptions(options, publisher.workerId);
   return new TaskEventMirrorRun(manager, writer, {
-    workerId: options.workerId ?? publisher.workerId,
-    batchMs: options.batchMs ?? defaults.batchMs,
-    maxBatch: options.maxBatch ?? defaults.maxBatch,
-    maxQueued: options.maxQueued ?? defaults.maxQueued,
-    skipNames: includePublishTasks ? NO_NAMES : PUBLISH_TASK_NAMES,
+    ...resolved,
+    skipNames: resolved.includePublishTasks ? NO_NAMES : PUBLISH_TASK_NAMES,
     logger: writer.logger,
   });
 }

@@ -1,5 +1,12 @@
-import type log from 'loglevel';
+import type { AgentflowLogger } from '../logging/agentflow-logger';
+import { GuardedLogger } from '../logging/guarded-logger';
 import type { BasePublisherOptions } from '../publisher/base-publisher';
+import type { RedactOption } from '../redaction/redaction-rules';
+import { Redactor } from '../redaction/redactor';
+import { checkDelay, checkLogger, checkNonEmptyString, checkNonNegativeInteger, checkPlainObject, readOptions } from '../util/validate';
+import { defaultWorkerId } from './internal/default-worker-id';
+import { defaultRedisUrl } from './internal/redis-connection';
+import { checkRedisClient, checkRedisUrl, checkUrlOrClient, checkWorkerId } from './internal/validate-redis';
 import type { RedisStreamsClient } from './redis-streams-client';
 
 /** The stream key the Redis Streams classes use unless given another. */
@@ -53,7 +60,13 @@ export interface RedisStreamsPublisherOptions extends BasePublisherOptions {
    */
   readonly closeTimeoutMs?: number;
   /** Where it logs (connection errors, drops, failed appends; each at WARN, at most every ten seconds). Default: the library's logger. */
-  readonly logger?: log.Logger;
+  readonly logger?: AgentflowLogger;
+  /**
+   * What is kept out of the entries (and the log lines): see {@link RedactOption} and {@link Redactor}. Every
+   * event, graph state included, is redacted before it is written. Default: the default rules
+   * ({@link DEFAULT_REDACT_KEYS}, {@link DEFAULT_REDACT_VALUE_RULES}); `false` writes events as they are.
+   */
+  readonly redact?: RedactOption;
 }
 
 /**
@@ -76,3 +89,59 @@ export const DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS: Readonly<
   closeTimeoutMs: 2_000,
   publishTimeoutMs: 5_000,
 });
+
+/** {@link RedisStreamsPublisherOptions} checked, with every default filled in. */
+export interface ResolvedPublisherOptions
+  extends Readonly<Required<Omit<RedisStreamsPublisherOptions, 'url' | 'client' | 'logger' | 'publishTimeoutMs' | 'redact'>>> {
+  /** The URL of its own connection (unused when a `client` is given). */
+  readonly url: string;
+  readonly client: RedisStreamsClient | undefined;
+  readonly publishTimeoutMs: number;
+  readonly logger: GuardedLogger;
+  readonly redactor: Redactor;
+}
+
+/**
+ * Checks the publisher's options once and fills in their defaults (`publishTimeoutMs` is checked again by
+ * `BasePublisher`).
+ *
+ * @throws {@link InvalidArgumentError} when an option is not acceptable, or both `url` and `client` are given.
+ */
+export function resolvePublisherOptions(given: RedisStreamsPublisherOptions): ResolvedPublisherOptions {
+  checkPlainObject('options', given);
+  const options = readOptions('options', given, [
+    'url',
+    'client',
+    'stream',
+    'maxLen',
+    'workerId',
+    'maxBuffered',
+    'closeTimeoutMs',
+    'publishTimeoutMs',
+    'logger',
+    'redact',
+  ]);
+  checkRedisUrl('url', options.url);
+  checkRedisClient('client', options.client);
+  checkUrlOrClient(options.url, options.client);
+  checkNonEmptyString('stream', options.stream);
+  checkNonNegativeInteger('maxLen', options.maxLen);
+  checkWorkerId('workerId', options.workerId);
+  checkNonNegativeInteger('maxBuffered', options.maxBuffered);
+  checkDelay('closeTimeoutMs', options.closeTimeoutMs);
+  checkLogger('logger', options.logger);
+  const redactor = options.redact === undefined ? Redactor.DEFAULT : new Redactor(options.redact);
+  const defaults = DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS;
+  return {
+    url: options.url ?? defaultRedisUrl(),
+    client: options.client,
+    stream: options.stream ?? defaults.stream,
+    maxLen: options.maxLen ?? defaults.maxLen,
+    workerId: options.workerId ?? defaultWorkerId(),
+    maxBuffered: options.maxBuffered ?? defaults.maxBuffered,
+    closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
+    publishTimeoutMs: options.publishTimeoutMs ?? defaults.publishTimeoutMs,
+    logger: new GuardedLogger(options.logger, redactor),
+    redactor,
+  };
+}

@@ -1,16 +1,14 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { defaultWorkerId } from '../internal/default-worker-id';
-import { encodeEventEntry } from '../internal/encode-stream-entry';
-import { createOwnClient, defaultRedisUrl } from '../internal/redis-connection';
-import { RedisStreamWriter, type WriterConnection } from '../internal/redis-stream-writer';
-import { registerStreamWriter } from '../internal/stream-writers';
-import { checkDelay, checkLogger, checkNonNegativeInteger, checkPlainObject } from '../internal/validate';
-import { checkNonEmptyString, checkRedisClient, checkRedisUrl, checkUrlOrClient } from '../internal/validate-redis';
-import { getDefaultLogger } from '../logging/default-logger';
 import { BasePublisher } from '../publisher/base-publisher';
 import type { EventModel } from '../publisher/event-model';
+import type { Redactor } from '../redaction/redactor';
+import { checkPlainObject } from '../util/validate';
+import { createOwnClient } from './internal/redis-connection';
+import { RedisStreamWriter, type WriterConnection } from './internal/redis-stream-writer';
+import { encodeEventEntry } from './internal/stream-entry-codec';
+import { registerStreamWriter } from './internal/stream-writers';
 import type { RedisPublisherStats } from './redis-publisher-stats';
-import { DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS, type RedisStreamsPublisherOptions } from './redis-streams-publisher-options';
+import { resolvePublisherOptions, type RedisStreamsPublisherOptions } from './redis-streams-publisher-options';
 
 const LABEL = 'RedisStreamsPublisher';
 
@@ -21,7 +19,8 @@ const LABEL = 'RedisStreamsPublisher';
  *
  * Each event becomes one entry, `XADD <stream> MAXLEN ~ <maxLen> * ...`, with the fields `kind` (`'event'`),
  * `type` (`'<event>.<eventType>'`, e.g. `'node_execution.end'`), `workerId`, `runId` and `threadId` (when set),
- * `v` (`'1'`, the layout version) and `json` (the whole event).
+ * `v` (`'1'`, the layout version) and `json` (the whole event, redacted by the `redact` rules: graph state
+ * included, secrets never reach the stream).
  *
  * **It never blocks a run and never holds more than a fixed amount.** `publishEvent()` calls `publish()` in a
  * background task of the manager: while Redis is slow, the tasks waiting for a reply hold manager slots, and
@@ -52,6 +51,7 @@ export class RedisStreamsPublisher extends BasePublisher {
   readonly #writer: RedisStreamWriter;
   readonly #stream: string;
   readonly #workerId: string;
+  readonly #redactor: Redactor;
 
   /**
    * @param options - see {@link RedisStreamsPublisherOptions}; every field is optional.
@@ -60,36 +60,19 @@ export class RedisStreamsPublisher extends BasePublisher {
    */
   constructor(options: RedisStreamsPublisherOptions = {}) {
     checkPlainObject('options', options);
-    super({ ...options, publishTimeoutMs: options.publishTimeoutMs ?? DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS.publishTimeoutMs });
-    checkRedisUrl('url', options.url);
-    checkRedisClient('client', options.client);
-    checkUrlOrClient(options.url, options.client);
-    checkNonEmptyString('stream', options.stream);
-    checkNonNegativeInteger('maxLen', options.maxLen);
-    checkNonEmptyString('workerId', options.workerId);
-    checkNonNegativeInteger('maxBuffered', options.maxBuffered);
-    checkDelay('closeTimeoutMs', options.closeTimeoutMs);
-    checkLogger('logger', options.logger);
-    const defaults = DEFAULT_REDIS_STREAMS_PUBLISHER_OPTIONS;
-    const logger = options.logger ?? getDefaultLogger();
-    this.#stream = options.stream ?? defaults.stream;
-    this.#workerId = options.workerId ?? defaultWorkerId();
+    const resolved = resolvePublisherOptions(options);
+    super({ publishTimeoutMs: resolved.publishTimeoutMs });
+    this.#stream = resolved.stream;
+    this.#workerId = resolved.workerId;
+    this.#redactor = resolved.redactor;
     const connection: WriterConnection =
-      options.client === undefined
+      resolved.client === undefined
         ? {
             kind: 'own',
-            client: createOwnClient(options.url ?? defaultRedisUrl(), logger, LABEL, `agentflow:publisher:${this.#workerId}`),
+            client: createOwnClient(resolved.url, resolved.logger, LABEL, `agentflow:publisher:${resolved.workerId}`),
           }
-        : { kind: 'borrowed', client: options.client };
-    this.#writer = new RedisStreamWriter({
-      connection,
-      stream: this.#stream,
-      maxLen: options.maxLen ?? defaults.maxLen,
-      maxBuffered: options.maxBuffered ?? defaults.maxBuffered,
-      closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
-      logger,
-      label: `${LABEL} (stream '${this.#stream}')`,
-    });
+        : { kind: 'borrowed', client: resolved.client };
+    this.#writer = new RedisStreamWriter({ ...resolved, connection, label: `${LABEL} (stream '${resolved.stream}')` });
     registerStreamWriter(this, this.#writer);
   }
 
@@ -127,7 +110,7 @@ export class RedisStreamsPublisher extends BasePublisher {
    */
   async publish(event: EventModel, signal?: AbortSignal): Promise<void> {
     if (typeof event !== 'object' || event === null) throw new InvalidArgumentError('event', 'an EventModel', event);
-    await this.#writer.append(encodeEventEntry(event, this.#workerId), signal);
+    await this.#writer.append(encodeEventEntry(event, this.#workerId, this.#redactor), signal);
   }
 
   /**

@@ -1,4 +1,9 @@
-import type log from 'loglevel';
+import type { AgentflowLogger } from '../logging/agentflow-logger';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { GuardedLogger } from '../logging/guarded-logger';
+import { checkLogger, checkNonEmptyString, checkNonNegativeInteger, checkPositiveInteger, checkTimeout, readOptions } from '../util/validate';
+import { defaultRedisUrl } from './internal/redis-connection';
+import { checkRedisClient, checkRedisUrl, checkRequiredString, checkStreamId, checkUrlOrClient } from './internal/validate-redis';
 import type { RedisStreamsClient } from './redis-streams-client';
 import { DEFAULT_REDIS_STREAM } from './redis-streams-publisher-options';
 
@@ -54,8 +59,18 @@ export interface RedisStreamsSubscriberOptions {
   readonly claimIntervalMs?: number;
   /** The most tasks in flight `clusterTasks$` lists; beyond that the oldest are forgotten. Default `10_000`. */
   readonly maxTrackedTasks?: number;
+  /**
+   * How long a worker may stay silent before the cluster view marks it lost, in milliseconds (by the stream ids
+   * of its entries: Redis's clock, against this process's clock). Keep it a few of the workers' `heartbeatMs`.
+   * Default `15_000`.
+   */
+  readonly workerTimeoutMs?: number;
+  /** How long a lost or stopped worker stays in the cluster view before it is forgotten, in milliseconds. Default `600_000`. */
+  readonly inactiveWorkerTtlMs?: number;
+  /** The most lost and stopped workers the cluster view keeps; beyond, the oldest are forgotten. Default `1_000`. */
+  readonly maxInactiveWorkers?: number;
   /** Where it logs (connection and read errors, undecodable entries; at WARN, at most every ten seconds). Default: the library's logger. */
-  readonly logger?: log.Logger;
+  readonly logger?: AgentflowLogger;
 }
 
 /**
@@ -68,7 +83,21 @@ export interface RedisStreamsSubscriberOptions {
  * ```
  */
 export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
-  Required<Pick<RedisStreamsSubscriberOptions, 'stream' | 'startId' | 'count' | 'blockMs' | 'minIdleMs' | 'claimIntervalMs' | 'maxTrackedTasks'>>
+  Required<
+    Pick<
+      RedisStreamsSubscriberOptions,
+      | 'stream'
+      | 'startId'
+      | 'count'
+      | 'blockMs'
+      | 'minIdleMs'
+      | 'claimIntervalMs'
+      | 'maxTrackedTasks'
+      | 'workerTimeoutMs'
+      | 'inactiveWorkerTtlMs'
+      | 'maxInactiveWorkers'
+    >
+  >
 > = Object.freeze({
   stream: DEFAULT_REDIS_STREAM,
   startId: '0',
@@ -77,4 +106,78 @@ export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
   minIdleMs: 30_000,
   claimIntervalMs: 5_000,
   maxTrackedTasks: 10_000,
+  workerTimeoutMs: 15_000,
+  inactiveWorkerTtlMs: 600_000,
+  maxInactiveWorkers: 1_000,
 });
+
+/** {@link RedisStreamsSubscriberOptions} checked, with every default filled in. */
+export interface ResolvedSubscriberOptions
+  extends Readonly<Required<Omit<RedisStreamsSubscriberOptions, 'url' | 'client' | 'logger'>>> {
+  /** The URL of its own connection (unused when a `client` is given). */
+  readonly url: string;
+  readonly client: RedisStreamsClient | undefined;
+  readonly logger: GuardedLogger;
+}
+
+/**
+ * Checks the subscriber's options once and fills in their defaults.
+ *
+ * @throws {@link InvalidArgumentError} when an option is missing or not acceptable, or both `url` and `client` are given.
+ */
+export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): ResolvedSubscriberOptions {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new InvalidArgumentError('options', 'an object with at least `group` and `consumer`', given);
+  }
+  const options = readOptions('options', given, [
+    'url',
+    'client',
+    'stream',
+    'group',
+    'consumer',
+    'startId',
+    'count',
+    'blockMs',
+    'minIdleMs',
+    'claimIntervalMs',
+    'maxTrackedTasks',
+    'workerTimeoutMs',
+    'inactiveWorkerTtlMs',
+    'maxInactiveWorkers',
+    'logger',
+  ]);
+  checkRedisUrl('url', options.url);
+  checkRedisClient('client', options.client);
+  checkUrlOrClient(options.url, options.client);
+  checkNonEmptyString('stream', options.stream);
+  checkRequiredString('group', options.group);
+  checkRequiredString('consumer', options.consumer);
+  checkStreamId('startId', options.startId);
+  checkPositiveInteger('count', options.count);
+  checkTimeout('blockMs', options.blockMs);
+  checkTimeout('minIdleMs', options.minIdleMs);
+  checkTimeout('claimIntervalMs', options.claimIntervalMs);
+  checkPositiveInteger('maxTrackedTasks', options.maxTrackedTasks);
+  checkTimeout('workerTimeoutMs', options.workerTimeoutMs);
+  checkTimeout('inactiveWorkerTtlMs', options.inactiveWorkerTtlMs);
+  checkNonNegativeInteger('maxInactiveWorkers', options.maxInactiveWorkers);
+  checkLogger('logger', options.logger);
+  const defaults = DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS;
+  return {
+    url: options.url ?? defaultRedisUrl(),
+    client: options.client,
+    stream: options.stream ?? defaults.stream,
+    group: options.group,
+    consumer: options.consumer,
+    startId: options.startId ?? defaults.startId,
+    count: options.count ?? defaults.count,
+    blockMs: options.blockMs ?? defaults.blockMs,
+    minIdleMs: options.minIdleMs ?? defaults.minIdleMs,
+    claimIntervalMs: options.claimIntervalMs ?? defaults.claimIntervalMs,
+    maxTrackedTasks: options.maxTrackedTasks ?? defaults.maxTrackedTasks,
+    workerTimeoutMs: options.workerTimeoutMs ?? defaults.workerTimeoutMs,
+    inactiveWorkerTtlMs: options.inactiveWorkerTtlMs ?? defaults.inactiveWorkerTtlMs,
+    maxInactiveWorkers: options.maxInactiveWorkers ?? defaults.maxInactiveWorkers,
+    logger: new GuardedLogger(options.logger),
+  };
+}

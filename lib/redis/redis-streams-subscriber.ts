@@ -1,26 +1,19 @@
 import { share, type Observable, type Subscriber } from 'rxjs';
-import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { ClusterView } from '../internal/cluster-view';
-import { describeValue } from '../internal/describe-value';
-import { GuardedObservable } from '../internal/guarded-observable';
-import { createOwnClient, defaultRedisUrl, duplicateClient } from '../internal/redis-connection';
-import { StreamReadLoop } from '../internal/stream-read-loop';
-import { checkLogger, checkTimeout } from '../internal/validate';
-import {
-  checkNonEmptyString,
-  checkPositiveInteger,
-  checkRedisClient,
-  checkRedisUrl,
-  checkRequiredString,
-  checkStreamId,
-  checkUrlOrClient,
-} from '../internal/validate-redis';
-import { loadRedis } from '../internal/load-redis';
-import { getDefaultLogger } from '../logging/default-logger';
+import { GuardedObservable } from '../util/guarded-observable';
 import type { ClusterCounts } from './cluster-counts';
 import type { ClusterTasks } from './cluster-tasks';
+import type { ClusterWorkers } from './cluster-workers';
+import type { RedisSubscriberStats } from './redis-subscriber-stats';
+import { ClusterView, type ViewChange } from './internal/cluster-view';
+import { loadRedis } from './internal/load-redis';
+import { createOwnClient, duplicateClient } from './internal/redis-connection';
+import { StreamReadLoop } from './internal/stream-read-loop';
 import type { RedisStreamsClient } from './redis-streams-client';
-import { DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS, type RedisStreamsSubscriberOptions } from './redis-streams-subscriber-options';
+import {
+  resolveSubscriberOptions,
+  type RedisStreamsSubscriberOptions,
+  type ResolvedSubscriberOptions,
+} from './redis-streams-subscriber-options';
 import type { StreamEntry } from './stream-entry';
 
 const LABEL = 'RedisStreamsSubscriber';
@@ -28,7 +21,17 @@ const LABEL = 'RedisStreamsSubscriber';
 /** What the shared read loop emits: each entry, and after each reply what it changed in the cluster view. */
 type ReadSignal =
   | { readonly kind: 'entry'; readonly entry: StreamEntry }
-  | { readonly kind: 'view'; readonly counts: boolean; readonly tasks: boolean };
+  | { readonly kind: 'view'; readonly counts: boolean; readonly tasks: boolean; readonly workers: boolean };
+
+/**
+ * How often the view looks for workers that fell silent, in milliseconds: a quarter of `workerTimeoutMs`, within
+ * these bounds (a worker is marked lost at most a quarter of its timeout late).
+ */
+const LIVENESS_CHECK_MS = 1_000;
+
+/** The least time between two views emitted, in milliseconds (a view is O(workers) to build). */
+const VIEW_INTERVAL_MS = 100;
+const MIN_LIVENESS_CHECK_MS = 50;
 
 /**
  * Reads an agentflow Redis stream as a member of a consumer group and exposes it as Observables: every entry
@@ -49,9 +52,15 @@ type ReadSignal =
  * for the next time). `close()` completes all three and releases everything; a later subscriber completes at
  * once. A subscriber that throws is logged at ERROR and breaks nothing.
  *
- * **The cluster view** counts the task events that workers mirror with {@link mirrorTaskEvents}, per
- * `workerId`. It sees only the entries this consumer reads: give each viewer a group of its own, since the
- * consumers of one group share the entries between them.
+ * **The cluster view** ({@link RedisStreamsSubscriber.clusterWorkers$}, `clusterCounts$`, `clusterTasks$`) is
+ * built from what workers mirror with {@link mirrorTaskEvents}, per `workerId`: each heartbeat is the truth
+ * about its worker (its counts, state and tasks in flight), and the task events read since keep it live, so the
+ * view converges within one heartbeat after lost events, a trimmed stream or a late start. A worker silent for
+ * `workerTimeoutMs` becomes `'lost'` (its tasks leave the lists, its active tasks move to `total.lost`), one
+ * whose mirror stopped becomes `'stopped'`; both are forgotten after `inactiveWorkerTtlMs`. Entries delivered
+ * again (delivery is at least once) change nothing: a task event the last heartbeat already reflects is ignored.
+ * It sees only the entries this consumer reads: give each viewer a group of its own, since the consumers of one
+ * group share the entries between them.
  *
  * @example
  * ```ts
@@ -67,22 +76,14 @@ type ReadSignal =
  * ```
  */
 export class RedisStreamsSubscriber {
-  readonly #stream: string;
-  readonly #group: string;
-  readonly #consumer: string;
-  readonly #startId: string;
-  readonly #count: number;
-  readonly #blockMs: number;
-  readonly #minIdleMs: number;
-  readonly #claimIntervalMs: number;
-  readonly #url: string;
-  readonly #client: RedisStreamsClient | undefined;
-  readonly #logger: ReturnType<typeof getDefaultLogger>;
+  readonly #options: ResolvedSubscriberOptions;
   readonly #view: ClusterView;
   readonly #signals$: Observable<ReadSignal>;
   readonly #stopping = new Set<Promise<void>>();
   #active: Subscriber<ReadSignal> | undefined;
   #closed = false;
+  /** Kept across read loops (see {@link stats}). */
+  readonly #counters = { delivered: 0, undecodable: 0, unknownReplies: 0 };
   #closing: Promise<void> | undefined;
 
   /**
@@ -101,6 +102,12 @@ export class RedisStreamsSubscriber {
    * then a new one after each read that changed it. It completes on `close()`.
    */
   readonly clusterTasks$: Observable<ClusterTasks>;
+  /**
+   * Every worker known, with its status (`'alive'`, `'lost'`, `'stopped'`), the time of its last entry and its
+   * counts: the current value on subscribe, then a new one after each read or liveness check that changed it. It
+   * completes on `close()`.
+   */
+  readonly clusterWorkers$: Observable<ClusterWorkers>;
 
   /**
    * @param options - see {@link RedisStreamsSubscriberOptions}; `group` and `consumer` are required.
@@ -108,38 +115,10 @@ export class RedisStreamsSubscriber {
    * @throws {@link MissingPeerDependencyError} when no `client` is given and the `redis` package is not installed.
    */
   constructor(options: RedisStreamsSubscriberOptions) {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new InvalidArgumentError('options', 'an object with at least `group` and `consumer`', options);
-    }
-    checkRedisUrl('url', options.url);
-    checkRedisClient('client', options.client);
-    checkUrlOrClient(options.url, options.client);
-    checkNonEmptyString('stream', options.stream);
-    checkRequiredString('group', options.group);
-    checkRequiredString('consumer', options.consumer);
-    checkStreamId('startId', options.startId);
-    checkPositiveInteger('count', options.count);
-    checkTimeout('blockMs', options.blockMs);
-    checkTimeout('minIdleMs', options.minIdleMs);
-    checkTimeout('claimIntervalMs', options.claimIntervalMs);
-    checkPositiveInteger('maxTrackedTasks', options.maxTrackedTasks);
-    checkLogger('logger', options.logger);
+    this.#options = resolveSubscriberOptions(options);
     // Fail here, not at the first subscription, when the package is missing.
-    if (options.client === undefined) loadRedis(LABEL);
-
-    const defaults = DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS;
-    this.#stream = options.stream ?? defaults.stream;
-    this.#group = options.group;
-    this.#consumer = options.consumer;
-    this.#startId = options.startId ?? defaults.startId;
-    this.#count = options.count ?? defaults.count;
-    this.#blockMs = options.blockMs ?? defaults.blockMs;
-    this.#minIdleMs = options.minIdleMs ?? defaults.minIdleMs;
-    this.#claimIntervalMs = options.claimIntervalMs ?? defaults.claimIntervalMs;
-    this.#url = options.url ?? defaultRedisUrl();
-    this.#client = options.client;
-    this.#logger = options.logger ?? getDefaultLogger();
-    this.#view = new ClusterView(options.maxTrackedTasks ?? defaults.maxTrackedTasks);
+    if (this.#options.client === undefined) loadRedis(LABEL);
+    this.#view = new ClusterView(this.#options);
 
     this.#signals$ = new GuardedObservable<ReadSignal>((subscriber) => this.#startReading(subscriber), this.#subscriberFailed).pipe(
       share(),
@@ -157,21 +136,22 @@ export class RedisStreamsSubscriber {
     );
     this.clusterCounts$ = this.#viewStream('counts', () => this.#view.counts());
     this.clusterTasks$ = this.#viewStream('tasks', () => this.#view.tasks());
+    this.clusterWorkers$ = this.#viewStream('workers', () => this.#view.workers());
   }
 
   /** The stream key it reads. */
   get stream(): string {
-    return this.#stream;
+    return this.#options.stream;
   }
 
   /** Its consumer group. */
   get group(): string {
-    return this.#group;
+    return this.#options.group;
   }
 
   /** Its consumer name within the group. */
   get consumer(): string {
-    return this.#consumer;
+    return this.#options.consumer;
   }
 
   /** Whether its read loop is running (someone subscribes to one of its Observables). */
@@ -185,7 +165,22 @@ export class RedisStreamsSubscriber {
   }
 
   /**
-   * Completes `events$`, `clusterCounts$` and `clusterTasks$`, stops reading and releases its connection (a
+   * What it read so far, a fresh snapshot on each read: `delivered` entries, `undecodable` ones (skipped and
+   * acknowledged, logged at WARN at most every ten seconds) and `unknownReplies`, replies of a shape neither RESP2
+   * nor RESP3 gives (logged at ERROR the first time: a subscriber that reads nothing says why).
+   *
+   * @example
+   * ```ts
+   * const { delivered, undecodable } = subscriber.stats;
+   * if (undecodable > 0) console.warn(`${undecodable} of ${delivered + undecodable} entries could not be decoded`);
+   * ```
+   */
+  get stats(): RedisSubscriberStats {
+    return { ...this.#counters };
+  }
+
+  /**
+   * Completes `events$`, `clusterCounts$`, `clusterTasks$` and `clusterWorkers$`, stops reading and releases its connection (a
    * `client` you gave stays open: only its duplicate is closed). Entries delivered before are acknowledged;
    * entries read but not yet delivered stay pending for this consumer. Calling it again returns the same promise.
    *
@@ -214,34 +209,59 @@ export class RedisStreamsSubscriber {
     }
     let countsChanged = false;
     let tasksChanged = false;
+    let workersChanged = false;
+    let lastEmitted = 0;
+    let emitLater: NodeJS.Timeout | undefined;
+    // At most one view every VIEW_INTERVAL_MS: each is O(workers) to build, and a backlog of entries from many
+    // workers would otherwise rebuild it after every read.
+    const emitView = (): void => {
+      if (!countsChanged && !tasksChanged && !workersChanged) return;
+      const wait = lastEmitted + VIEW_INTERVAL_MS - Date.now();
+      if (wait > 0) {
+        emitLater ??= setTimeout(() => {
+          emitLater = undefined;
+          emitView();
+        }, wait);
+        return;
+      }
+      lastEmitted = Date.now();
+      const signal: ReadSignal = { kind: 'view', counts: countsChanged, tasks: tasksChanged, workers: workersChanged };
+      countsChanged = false;
+      tasksChanged = false;
+      workersChanged = false;
+      subscriber.next(signal);
+    };
+    const noteChange = (change: ViewChange): void => {
+      countsChanged ||= change.counts;
+      tasksChanged ||= change.tasks;
+      workersChanged ||= change.workers;
+    };
+    const { stream, group, consumer } = this.#options;
     const loop = new StreamReadLoop({
+      ...this.#options,
       client: this.#newConnection(),
-      stream: this.#stream,
-      group: this.#group,
-      consumer: this.#consumer,
-      startId: this.#startId,
-      count: this.#count,
-      blockMs: this.#blockMs,
-      minIdleMs: this.#minIdleMs,
-      claimIntervalMs: this.#claimIntervalMs,
-      logger: this.#logger,
-      label: `${LABEL} (stream '${this.#stream}', group '${this.#group}', consumer '${this.#consumer}')`,
+      label: `${LABEL} (stream '${stream}', group '${group}', consumer '${consumer}')`,
+      counters: this.#counters,
       deliver: (entry) => {
-        const change = this.#view.apply(entry);
-        countsChanged ||= change.counts;
-        tasksChanged ||= change.tasks;
+        this.#counters.delivered++;
+        noteChange(this.#view.apply(entry));
         subscriber.next({ kind: 'entry', entry });
       },
       batchDelivered: () => {
-        if (!countsChanged && !tasksChanged) return;
-        const signal: ReadSignal = { kind: 'view', counts: countsChanged, tasks: tasksChanged };
-        countsChanged = false;
-        tasksChanged = false;
-        subscriber.next(signal);
+        noteChange(this.#view.expire(Date.now()));
+        emitView();
       },
     });
+    // Workers fall silent when nothing is read at all: look for them between reads too.
+    const liveness = setInterval(() => {
+      noteChange(this.#view.expire(Date.now()));
+      emitView();
+    }, Math.min(LIVENESS_CHECK_MS, Math.max(MIN_LIVENESS_CHECK_MS, this.#options.workerTimeoutMs / 4)));
+    liveness.unref();
     this.#active = subscriber;
     return () => {
+      clearInterval(liveness);
+      clearTimeout(emitLater);
       if (this.#active === subscriber) this.#active = undefined;
       const stopped = loop.stop();
       this.#stopping.add(stopped);
@@ -250,13 +270,14 @@ export class RedisStreamsSubscriber {
   }
 
   #newConnection(): RedisStreamsClient {
-    const name = `agentflow:subscriber:${this.#group}:${this.#consumer}`;
-    if (this.#client !== undefined) return duplicateClient(this.#client, this.#logger, LABEL, name);
-    return createOwnClient(this.#url, this.#logger, LABEL, name);
+    const { client, url, group, consumer, logger } = this.#options;
+    const name = `agentflow:subscriber:${group}:${consumer}`;
+    if (client !== undefined) return duplicateClient(client, logger, LABEL, name);
+    return createOwnClient(url, logger, LABEL, name);
   }
 
   /** A view Observable: the current value on subscribe, then a new one after each read that changed it. */
-  #viewStream<T>(which: 'counts' | 'tasks', current: () => T): Observable<T> {
+  #viewStream<T>(which: 'counts' | 'tasks' | 'workers', current: () => T): Observable<T> {
     return new GuardedObservable<T>((subscriber) => {
       subscriber.next(current());
       return this.#signals$.subscribe({
@@ -270,6 +291,6 @@ export class RedisStreamsSubscriber {
   }
 
   readonly #subscriberFailed = (error: unknown): void => {
-    this.#logger.error(`A subscriber of ${LABEL} threw: ${describeValue(error)}`, error);
+    this.#options.logger.error(`A subscriber of ${LABEL} threw: ${this.#options.logger.describe(error)}`, error);
   };
 }

@@ -1,5 +1,7 @@
 import type { EventModel } from '../publisher/event-model';
+import type { ManagerState } from '../tasks/shutdown-stats';
 import type { TaskContext } from '../tasks/task-context';
+import type { TaskCounts } from '../tasks/task-counts';
 import type { TaskEventType } from '../tasks/task-event';
 
 /**
@@ -92,6 +94,110 @@ export interface StreamTaskEntry extends StreamEntryBase {
 }
 
 /**
+ * One task in flight in a worker's heartbeat, as JSON carried it (its context redacted).
+ *
+ * @example
+ * ```ts
+ * if (entry.kind === 'heartbeat') for (const task of entry.heartbeat.tasks) console.log(task.id, task.name, task.status);
+ * ```
+ */
+export interface MirroredTaskInfo {
+  /** The task's id, unique within its worker's manager. */
+  readonly id: number;
+  /** The task's name. */
+  readonly name: string;
+  /** `'pending'` or `'running'`. */
+  readonly status: 'pending' | 'running';
+  /** When it was created (milliseconds since the epoch, the worker's clock). */
+  readonly createdAt: number;
+  /** Its timeout, `undefined` when it has none. */
+  readonly timeoutMs?: number;
+  /** Its context metadata, redacted, as JSON carried it. */
+  readonly context: TaskContext;
+}
+
+/**
+ * What a worker says of itself every `heartbeatMs` (see {@link mirrorTaskEvents}): the truth at one moment, which
+ * a viewer takes in place of what it derived from events, so that it converges after lost events.
+ *
+ * @example
+ * ```ts
+ * if (entry.kind === 'heartbeat') console.log(entry.workerId, entry.heartbeat.counts.active, entry.heartbeat.state);
+ * ```
+ */
+export interface MirroredHeartbeat {
+  /** When the worker took it (milliseconds since the epoch, the worker's clock). */
+  readonly timestamp: number;
+  /** How often the worker sends one, in milliseconds. */
+  readonly heartbeatMs: number;
+  /** A random id of the mirror that sent it: a worker restarted under the same `workerId` sends another one. */
+  readonly instance: string;
+  /** The `seq` of the last task event the worker emitted before it: task entries up to it are reflected here. */
+  readonly seq: number;
+  /** The worker's manager's state. */
+  readonly state: ManagerState;
+  /**
+   * The counts of the tasks the worker mirrors (those `publishEvent()` creates left out unless
+   * `includePublishTasks`), as a viewer counts them from its task events: tasks created and finished since the
+   * mirror started, and `active`, its tasks in flight now.
+   */
+  readonly counts: TaskCounts;
+  /** Its tasks in flight, oldest first, at most `maxHeartbeatTasks` (those `publishEvent()` creates left out unless mirrored). */
+  readonly tasks: readonly MirroredTaskInfo[];
+  /** Tasks in flight left out of `tasks` (beyond `maxHeartbeatTasks`). */
+  readonly tasksOmitted: number;
+}
+
+/**
+ * A heartbeat read back from the stream (written by {@link mirrorTaskEvents} every `heartbeatMs`, and once when it starts).
+ *
+ * @example
+ * ```ts
+ * subscriber.events$.subscribe((entry) => {
+ *   if (entry.kind === 'heartbeat') console.log(`${entry.workerId}: ${entry.heartbeat.counts.active} active`);
+ * });
+ * ```
+ */
+export interface StreamHeartbeatEntry extends StreamEntryBase {
+  /** Discriminant: `'heartbeat'`. */
+  readonly kind: 'heartbeat';
+  /** The worker that sent it. */
+  readonly workerId: string;
+  /** What the worker said of itself. */
+  readonly heartbeat: MirroredHeartbeat;
+}
+
+/**
+ * The last entry of a worker's mirror (written by its `stop()`): the worker left on purpose.
+ *
+ * @example
+ * ```ts
+ * subscriber.events$.subscribe((entry) => {
+ *   if (entry.kind === 'worker_stopped') console.log(`${entry.workerId} stopped`, entry.stopped.counts);
+ * });
+ * ```
+ */
+export interface StreamWorkerStoppedEntry extends StreamEntryBase {
+  /** Discriminant: `'worker_stopped'`. */
+  readonly kind: 'worker_stopped';
+  /** The worker that stopped. */
+  readonly workerId: string;
+  /** When it stopped, and how it stood then. */
+  readonly stopped: {
+    /** When it stopped (milliseconds since the epoch, the worker's clock). */
+    readonly timestamp: number;
+    /** The mirror's instance (see {@link MirroredHeartbeat.instance}). */
+    readonly instance: string;
+    /** The `seq` of the last task event the worker emitted before it stopped. */
+    readonly seq: number;
+    /** Its manager's state then. */
+    readonly state: ManagerState;
+    /** Its counts then (as in {@link MirroredHeartbeat.counts}). */
+    readonly counts: TaskCounts;
+  };
+}
+
+/**
  * One entry of an agentflow stream, decoded, as {@link RedisStreamsSubscriber.events$} emits it: a union on `kind`.
  *
  * @example
@@ -100,8 +206,10 @@ export interface StreamTaskEntry extends StreamEntryBase {
  *   switch (entry.kind) {
  *     case 'event': console.log(entry.streamId, entry.event.event, entry.event.eventType); break;
  *     case 'task': console.log(entry.streamId, entry.workerId, entry.event.type, entry.event.name); break;
+ *     case 'heartbeat': console.log(entry.streamId, entry.workerId, entry.heartbeat.counts); break;
+ *     case 'worker_stopped': console.log(entry.streamId, entry.workerId, 'stopped'); break;
  *   }
  * });
  * ```
  */
-export type StreamEntry = StreamEventEntry | StreamTaskEntry;
+export type StreamEntry = StreamEventEntry | StreamTaskEntry | StreamHeartbeatEntry | StreamWorkerStoppedEntry;

@@ -13,6 +13,8 @@ export interface TaskEventMirrorStats {
   readonly queued: number;
   /** Task events dropped because `maxQueued` were already waiting. */
   readonly dropped: number;
+  /** Heartbeats queued so far (the first one when it started). */
+  readonly heartbeats: number;
 }
 
 /**
@@ -30,8 +32,9 @@ export interface TaskEventMirror extends AsyncDisposable {
   /** Whether `stop()` was called. */
   readonly stopped: boolean;
   /**
-   * Stops mirroring: unsubscribes from the manager's `events$` at once, then hands the events still queued to
-   * the publisher and waits for that batch. Calling it again returns the same promise. It does not close the
+   * Stops mirroring: unsubscribes from the manager's `events$` and stops its heartbeats at once, queues a
+   * `worker_stopped` entry (its counts and state: viewers show the worker as stopped, not lost), then hands what
+   * is queued to the publisher and waits for the last batch. Calling it again returns the same promise. It does not close the
    * publisher.
    *
    * @returns a promise that settles once the last batch was handed over; it never rejects.

@@ -1,47 +1,37 @@
 import type { Observable } from 'rxjs';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import { TaskDroppedError, type DropReason } from '../errors/task-dropped-error';
 import { TaskRejectedError } from '../errors/task-rejected-error';
-import { getDefaultLogger } from '../logging/default-logger';
-import type { ManagerWatcher } from '../internal/manager-watcher';
-import { CallerSignalLinks } from '../internal/caller-signal-links';
-import { Redactor } from '../internal/redactor';
-import { StreamSource } from '../internal/stream-source';
-import { TaskLogger } from '../internal/task-logger';
-import { TaskRun, type AnyTaskRun } from '../internal/task-run';
-import type { TaskRunHost } from '../internal/task-run-host';
-import {
-  checkAbortSignal,
-  checkBoolean,
-  checkDelay,
-  checkLogger,
-  checkNonNegativeInteger,
-  checkOneOf,
-  checkPlainObject,
-  checkString,
-  checkStringArray,
-  checkTimeout,
-  checkWork,
-} from '../internal/validate';
-import { waitUntil } from '../internal/wait-until';
-import type { WorkResult } from '../internal/work-owner';
+import { GuardedLogger } from '../logging/guarded-logger';
+import { Redactor } from '../redaction/redactor';
+import { callerSignalLinks } from '../util/caller-signal-links';
+import { NativePromise, followPromise } from '../util/promises';
+import { EmissionQueue, StreamSource } from '../util/stream-source';
+import { checkAbortSignal, checkBoolean, checkDelay, checkPlainObject, checkString, checkTimeout, readOptions, unknownOption } from '../util/validate';
 import { DEFAULT_TASK_NAME, type CreateTaskOptions } from './create-task-options';
-import {
-  DEFAULT_MANAGER_OPTIONS,
-  OVERFLOW_POLICIES,
-  type BackgroundTaskManagerOptions,
-  type OverflowPolicy,
-} from './manager-options';
+import { checkWork } from './internal/check-work';
+import { DetachedWork } from './internal/detached-work';
+import type { ManagerWatcher } from './internal/manager-watcher';
+import { createdEvent, finalEvent, startedEvent } from './internal/task-events';
+import { TaskLogger } from './internal/task-logger';
+import { TaskRun, type AnyTaskRun, type TaskRunHost, type WorkKind, type WorkResult } from './internal/task-run';
+import { TaskTally } from './internal/task-tally';
+import { waitUntil, watchUntil } from './internal/wait-until';
+import { resolveManagerOptions, type BackgroundTaskManagerOptions, type OverflowPolicy } from './manager-options';
+import type { ManagerStats } from './manager-stats';
 import type { ManagerState, ShutdownOptions, ShutdownStats } from './shutdown-stats';
 import type { TaskContext } from './task-context';
 import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
 import type { TaskInfo } from './task-info';
+import type { FinalTaskStatus } from './task-status';
 import type { TaskWork } from './task-work';
 import type { WaitForAllOptions, WaitResult } from './wait-result';
 
 const EMPTY_CONTEXT: TaskContext = Object.freeze({});
+const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
 
 /**
  * Tracks fire-and-forget background tasks: each with a name, an optional timeout and context metadata.
@@ -81,27 +71,22 @@ export class BackgroundTaskManager implements AsyncDisposable {
   readonly #redactor: Redactor;
 
   readonly #inFlight = new Map<number, AnyTaskRun>();
-  readonly #detached = new Map<number, AnyTaskRun>();
+  readonly #detached = new DetachedWork<AnyTaskRun>();
   readonly #watchers = new Set<ManagerWatcher>();
-  readonly #callerSignals = new CallerSignalLinks<AnyTaskRun>();
-  #startQueue: AnyTaskRun[] = [];
+  readonly #tally = new TaskTally();
   #nextId = 1;
   #seq = 0;
-
-  #created = 0;
-  #completed = 0;
-  #failed = 0;
-  #cancelled = 0;
-  #timedOut = 0;
-  #dropped = 0;
+  #callbackFailures = 0;
 
   #state: ManagerState = 'running';
   #shutdown: Promise<ShutdownStats> | undefined;
 
-  readonly #events = new StreamSource<TaskEvent>();
-  readonly #counts = new StreamSource<TaskCounts>();
-  readonly #tasks = new StreamSource<readonly TaskInfo[]>();
-  readonly #states = new StreamSource<ManagerState>();
+  /** One order for every stream and every handle's `events$`: events reach everyone in `seq` order. */
+  readonly #emissions = new EmissionQueue();
+  readonly #events = new StreamSource<TaskEvent>(this.#emissions);
+  readonly #counts = new StreamSource<TaskCounts>(this.#emissions);
+  readonly #tasks = new StreamSource<readonly TaskInfo[]>(this.#emissions);
+  readonly #states = new StreamSource<ManagerState>(this.#emissions);
   #tasksFlushScheduled = false;
 
   /**
@@ -124,19 +109,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * @throws {@link InvalidArgumentError} when an option is out of range; the message names it and the value.
    */
   constructor(options: BackgroundTaskManagerOptions = {}) {
-    checkPlainObject('options', options);
-    checkDelay('defaultShutdownTimeoutMs', options.defaultShutdownTimeoutMs);
-    checkNonNegativeInteger('maxPendingTasks', options.maxPendingTasks);
-    checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
-    checkLogger('logger', options.logger);
-    checkStringArray('redact', options.redact);
-    this.#defaultShutdownTimeoutMs = options.defaultShutdownTimeoutMs ?? DEFAULT_MANAGER_OPTIONS.defaultShutdownTimeoutMs;
-    this.#maxPendingTasks = options.maxPendingTasks ?? DEFAULT_MANAGER_OPTIONS.maxPendingTasks;
-    this.#overflow = options.overflow ?? DEFAULT_MANAGER_OPTIONS.overflow;
-    this.#redactor = new Redactor(options.redact ?? DEFAULT_MANAGER_OPTIONS.redact);
-    this.#log = new TaskLogger(options.logger ?? getDefaultLogger(), this.#redactor);
+    const resolved = resolveManagerOptions(options);
+    this.#defaultShutdownTimeoutMs = resolved.defaultShutdownTimeoutMs;
+    this.#maxPendingTasks = resolved.maxPendingTasks;
+    this.#overflow = resolved.overflow;
+    this.#redactor = new Redactor(resolved.redact);
+    this.#log = new TaskLogger(new GuardedLogger(resolved.logger, this.#redactor), this.#redactor);
 
-    const onSubscriberError = this.#host.subscriberFailed;
+    const onSubscriberError = (error: unknown): void => this.#host.callbackFailed(error, 'A subscriber of the task streams');
     this.events$ = this.#events.asObservable(onSubscriberError);
     this.counts$ = this.#counts.asObservable(onSubscriberError, () => this.#countsSnapshot());
     this.tasks$ = this.#tasks.asObservable(onSubscriberError, () => this.getTaskInfo());
@@ -150,7 +130,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
 
   /** Tasks refused or shed so far: by any overflow policy, and after shutdown. */
   get droppedCount(): number {
-    return this.#dropped;
+    return this.#tally.dropped;
   }
 
   /** Work still running after its task was cancelled or timed out. */
@@ -161,6 +141,19 @@ export class BackgroundTaskManager implements AsyncDisposable {
   /** What the manager is doing: `'running'`, `'shutting_down'` or `'shutdown'`. */
   get state(): ManagerState {
     return this.#state;
+  }
+
+  /**
+   * Faults the manager absorbed so far: log calls that threw, and user callbacks (stream subscribers,
+   * Observable teardowns) that threw. None of them changed a task's outcome.
+   *
+   * @example
+   * ```ts
+   * if (manager.stats.loggerFailures > 0) console.warn('the task logger is failing');
+   * ```
+   */
+  get stats(): ManagerStats {
+    return { loggerFailures: this.#log.failures, callbackFailures: this.#callbackFailures };
   }
 
   /**
@@ -195,43 +188,63 @@ export class BackgroundTaskManager implements AsyncDisposable {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkPlainObject('options', options);
-      checkString('name', options.name);
-      checkTimeout('timeoutMs', options.timeoutMs);
-      checkPlainObject('context', options.context);
-      checkAbortSignal('signal', options.signal);
-      name = options.name ?? name;
-      timeoutMs = options.timeoutMs;
-      context = options.context ?? context;
-      signal = options.signal;
+      // Each option is read once: a getter that answers differently the second time cannot slip past the checks.
+      let givenName: unknown, givenTimeoutMs: unknown, givenContext: unknown, givenSignal: unknown;
+      try {
+        ({ name: givenName, timeoutMs: givenTimeoutMs, context: givenContext, signal: givenSignal } = options);
+        for (const key in options) if (!CREATE_TASK_OPTION_KEYS.includes(key)) throw unknownOption(key, options, CREATE_TASK_OPTION_KEYS);
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) throw error;
+        throw new InvalidArgumentError('options', 'an object whose properties can be read', options);
+      }
+      checkString('name', givenName);
+      checkTimeout('timeoutMs', givenTimeoutMs);
+      checkPlainObject('context', givenContext);
+      checkAbortSignal('signal', givenSignal);
+      name = (givenName as string | undefined) ?? name;
+      timeoutMs = givenTimeoutMs as number | undefined;
+      context = (givenContext as TaskContext | undefined) ?? context;
+      signal = givenSignal as AbortSignal | undefined;
     }
-    checkWork(work);
+    const kind = checkWork(work);
 
-    if (this.#state !== 'running') return this.#refuse(work, name, context, 'shutdown');
+    if (this.#state !== 'running') return this.#refuse(work, kind, name, context, 'shutdown');
     const full = this.#maxPendingTasks > 0 && this.#inFlight.size >= this.#maxPendingTasks;
-    if (full && this.#overflow === 'drop-newest') return this.#refuse(work, name, context, 'overflow');
+    if (full && this.#overflow === 'drop-newest') return this.#refuse(work, kind, name, context, 'overflow');
     if (full && this.#overflow === 'reject') {
       const pending = this.#inFlight.size;
-      this.#refuse(work, name, context, 'overflow');
+      this.#refuse(work, kind, name, context, 'overflow');
       throw new TaskRejectedError(name, pending);
     }
 
-    const run = new TaskRun<T>(this.#host, this.#nextId++, work, name, timeoutMs, context, signal);
+    const run = new TaskRun<T>(this.#host, this.#nextId++, work, kind, name, timeoutMs, context, signal);
     // Under 'drop-oldest' the newcomer is booked before the oldest is shed, so that nothing (waitForAll,
     // shutdown's drain) ever sees the manager idle in between.
     this.#inFlight.set(run.id, run);
-    this.#created++;
-    this.#countsChanged();
-    this.#emit(run, 'created');
-    this.#tasksChanged();
-    if (full) this.#shedOldest();
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        run.cancelFromCaller(signal.reason);
-        return run;
+    this.#tally.recordCreated();
+    // Launched before anything else runs: a task a created-event subscriber creates starts after this one. Its
+    // work is called one microtask from now, so a subscriber may still cancel it first.
+    run.launch();
+    const seq = ++this.#seq;
+    // A new task has no listeners of its own yet: only the manager's streams can be watching.
+    if (this.#counts.observed || this.#events.observed) {
+      const held = this.#emissions.hold();
+      try {
+        this.#countsChanged();
+        if (this.#events.observed) this.#events.next(createdEvent(run, seq));
+      } finally {
+        this.#emissions.release(held);
       }
-      this.#callerSignals.link(signal, run);
     }
-    this.#scheduleStart(run);
+    this.#tasksChanged();
+    // Shed only if the newcomer still makes one too many: a subscriber of its created event may have cancelled
+    // it, or made room.
+    if (full && this.#inFlight.size > this.#maxPendingTasks) this.#shedOldest(run);
+    // A subscriber of the created event may have settled it already: then there is nothing to link.
+    if (signal !== undefined && run.outcome === undefined) {
+      if (signal.aborted) run.cancelFromCaller(signal.reason);
+      else callerSignalLinks.link(signal, run);
+    }
     return run;
   }
 
@@ -252,8 +265,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
   /**
    * A snapshot of every tracked task: those in flight, then detached work (a final status with `done: false`).
    *
-   * @param options - `redacted: true` replaces the values of the manager's `redact` keys in each context, for
-   * anything that leaves the process; by default the contexts are the tasks' own objects.
+   * @param options - `redacted: true` for copies made to leave the process: each name and context redacted by
+   * the manager's {@link redactor} (contexts as JSON-safe copies); by default the contexts are the tasks' own
+   * objects.
    * @returns one {@link TaskInfo} per task, oldest first within each group.
    * @example
    * ```ts
@@ -265,29 +279,46 @@ export class BackgroundTaskManager implements AsyncDisposable {
    */
   getTaskInfo(options: { readonly redacted?: boolean } = {}): TaskInfo[] {
     checkPlainObject('options', options);
-    checkBoolean('redacted', options.redacted);
-    const now = Date.now();
+    const settings = readOptions('options', options, ['redacted']);
+    checkBoolean('redacted', settings.redacted);
+    const now = performance.now();
     const infos: TaskInfo[] = [];
     for (const run of this.#inFlight.values()) infos.push(run.info(now));
     for (const run of this.#detached.values()) infos.push(run.info(now));
-    if (options.redacted !== true || !this.#redactor.active) return infos;
-    return infos.map((info) => this.#redactor.withContext(info));
+    return settings.redacted === true ? this.#redacted(infos) : infos;
   }
 
   /**
-   * A copy of `context` with the values of the manager's `redact` keys (matched case-insensitively, at any depth)
-   * replaced by `'[REDACTED]'`; the same object when it holds none. For code that sends task events or contexts
-   * out of the process.
+   * What keeps secrets from leaving the process, built from the `redact` option: the server-sent-events handler
+   * and the Redis mirror redact what they send with it, and code of yours that sends task data out can too.
+   *
+   * @example
+   * ```ts
+   * manager.events$.subscribe((event) => socket.send(manager.redactor.stringify(event)));
+   * ```
+   */
+  get redactor(): Redactor {
+    return this.#redactor;
+  }
+
+  /**
+   * A redacted, JSON-safe copy of a task's context (see {@link redactor}).
    *
    * @param context - a task's context.
-   * @returns the redacted context.
+   * @returns the redacted copy (always a record).
    * @example
    * ```ts
    * manager.events$.subscribe((event) => send({ ...event, context: manager.redactContext(event.context) }));
    * ```
    */
   redactContext(context: TaskContext): TaskContext {
-    return this.#redactor.context(context);
+    return this.#redactor.record(context);
+  }
+
+  /** Task infos made to leave the process: names and contexts redacted (as they are, with `redact: false`). */
+  #redacted(infos: TaskInfo[]): TaskInfo[] {
+    if (!this.#redactor.active) return infos;
+    return infos.map((info) => ({ ...info, name: this.#redactor.text(info.name), context: this.#redactor.record(info.context) }));
   }
 
   /**
@@ -305,12 +336,13 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   /**
-   * Cancels every task in flight, each as `handle.cancel(reason)` would.
+   * Cancels every task in flight.
    *
-   * Each settles as `'cancelled'` at once; work that does not stop on its signal goes on as detached work.
-   * Tasks created after the call (by a subscriber, say) are not affected.
+   * Each settles as `'cancelled'` at once and its signal aborts with one `TaskCancelledError` shared by all of
+   * them (its `cause` is `reason`, its `taskName` `undefined`); work that does not stop on its signal goes on as
+   * detached work. Tasks created during the call (by a subscriber, say) are not affected.
    *
-   * @param reason - why, kept as each `TaskCancelledError`'s `cause`.
+   * @param reason - why, kept as the `TaskCancelledError`'s `cause`.
    * @returns how many tasks it cancelled, once each has settled or been detached.
    * @example
    * ```ts
@@ -318,11 +350,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * ```
    */
   async cancelAll(reason?: unknown): Promise<number> {
-    let cancelled = 0;
-    for (const run of [...this.#inFlight.values()]) {
-      if (run.cancel(reason)) cancelled++;
-    }
-    return cancelled;
+    return this.#cancelEvery(new TaskCancelledError(undefined, reason));
   }
 
   /**
@@ -344,48 +372,38 @@ export class BackgroundTaskManager implements AsyncDisposable {
    */
   waitForAll(options: WaitForAllOptions = {}): Promise<WaitResult> {
     checkPlainObject('options', options);
-    checkTimeout('timeoutMs', options.timeoutMs);
-    checkBoolean('returnExceptions', options.returnExceptions);
-    const returnExceptions = options.returnExceptions ?? false;
-    if (this.#inFlight.size === 0) return Promise.resolve({ status: 'idle', errors: [], remaining: [] });
-
+    const settings = readOptions('options', options, ['timeoutMs', 'returnExceptions']);
+    checkTimeout('timeoutMs', settings.timeoutMs);
+    checkBoolean('returnExceptions', settings.returnExceptions);
+    const returnExceptions = settings.returnExceptions ?? false;
+    const timeoutMs = settings.timeoutMs;
     return new Promise<WaitResult>((resolve, reject) => {
       const errors: unknown[] = [];
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.#watchers.delete(watcher);
-      };
-      const watcher: ManagerWatcher = {
+      const stop = watchUntil({
+        watchers: this.#watchers,
+        condition: () => this.#inFlight.size === 0,
+        timeoutMs,
         taskSettled: (run) => {
           const outcome = run.outcome;
-          if (outcome?.status === 'failed') {
-            if (!returnExceptions) {
-              finish();
-              reject(outcome.error);
-              return;
-            }
+          if (outcome?.status !== 'failed') return;
+          if (returnExceptions) {
             errors.push(outcome.error);
+            return;
           }
-          if (this.#inFlight.size === 0) {
-            finish();
-            resolve({ status: 'idle', errors, remaining: [] });
-          }
+          stop();
+          reject(outcome.error);
         },
-        workStopped: () => undefined,
-      };
-      if (options.timeoutMs !== undefined) {
-        const timeoutMs = options.timeoutMs;
-        timer = setTimeout(() => {
-          finish();
-          const remaining = this.#inFlightInfo();
-          this.#log.logger.warn(
-            `waitForAll timed out after ${timeoutMs} ms with ${remaining.length} background tasks still in flight`,
-          );
+        end: (idle) => {
+          if (idle) {
+            resolve({ status: 'idle', errors, remaining: [] });
+            return;
+          }
+          // The list is made to be printed: names and contexts redacted (the books are settled; this reads user values).
+          const remaining = this.#redacted(this.#inFlightInfo());
           resolve({ status: 'timeout', errors, remaining });
-        }, timeoutMs);
-      }
-      this.#watchers.add(watcher);
+          this.#log.waitTimedOut(timeoutMs as number, remaining.length);
+        },
+      });
     });
   }
 
@@ -406,12 +424,23 @@ export class BackgroundTaskManager implements AsyncDisposable {
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownStats> {
     checkPlainObject('options', options);
-    checkDelay('timeoutMs', options.timeoutMs);
-    checkDelay('drainMs', options.drainMs);
+    const settings = readOptions('options', options, ['timeoutMs', 'drainMs']);
+    checkDelay('timeoutMs', settings.timeoutMs);
+    checkDelay('drainMs', settings.drainMs);
     if (this.#shutdown !== undefined) {
       return this.#state === 'shutdown' ? Promise.resolve(alreadyShutdown()) : this.#shutdown;
     }
-    this.#shutdown = this.#runShutdown(options.timeoutMs ?? this.#defaultShutdownTimeoutMs, options.drainMs ?? 0);
+    // The promise is in place before the shutdown's first step runs: a subscriber of state$ or events$ that calls
+    // shutdown() again from inside it shares this one.
+    let settle!: (stats: ShutdownStats) => void;
+    let fail!: (error: unknown) => void;
+    this.#shutdown = new NativePromise<ShutdownStats>((resolve, reject) => {
+      settle = resolve;
+      fail = reject;
+    });
+    // Followed through the intrinsic then(): resolving with the promise itself would call whatever
+    // `Promise.prototype.then` says at that moment.
+    followPromise(this.#runShutdown(settings.timeoutMs ?? this.#defaultShutdownTimeoutMs, settings.drainMs ?? 0), settle, fail);
     return this.#shutdown;
   }
 
@@ -434,7 +463,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   async #runShutdown(timeoutMs: number, drainMs: number): Promise<ShutdownStats> {
     const startedAt = performance.now();
     this.#setState('shutting_down');
-    const before = { completed: this.#completed, failed: this.#failed, cancelled: this.#cancelled, timedOut: this.#timedOut };
+    const before = this.#tally.mark();
     let earlierCancelled = 0;
     let earlierTimedOut = 0;
     for (const run of this.#detached.values()) {
@@ -444,115 +473,118 @@ export class BackgroundTaskManager implements AsyncDisposable {
     const initialTasks = this.#inFlight.size + this.#detached.size;
 
     if (drainMs > 0) await waitUntil(this.#watchers, () => this.#inFlight.size === 0, drainMs);
-    for (const run of [...this.#inFlight.values()]) run.cancel('shutdown');
+    this.#cancelEvery(new TaskCancelledError(undefined, 'shutdown'));
     const allStopped = await waitUntil(
       this.#watchers,
       () => this.#inFlight.size === 0 && this.#detached.size === 0,
       timeoutMs,
     );
 
-    const remaining = this.getTaskInfo();
+    const stillRunning = this.getTaskInfo();
+    this.#setState('shutdown');
+    // The statistics are printed and sent over HTTP: names and contexts redacted, once the state is settled.
+    const remaining = this.#redacted(stillRunning);
+    const during = this.#tally.since(before);
     const stats: ShutdownStats = {
       status: allStopped ? 'completed' : 'timeout',
       initialTasks,
       completedTasks: initialTasks - remaining.length,
       remainingTasks: remaining.length,
       durationMs: Math.round(performance.now() - startedAt),
-      succeeded: this.#completed - before.completed,
-      failed: this.#failed - before.failed,
-      cancelled: this.#cancelled - before.cancelled + earlierCancelled,
-      timedOut: this.#timedOut - before.timedOut + earlierTimedOut,
+      succeeded: during.completed,
+      failed: during.failed,
+      cancelled: during.cancelled + earlierCancelled,
+      timedOut: during.timedOut + earlierTimedOut,
       remaining,
     };
-    this.#setState('shutdown');
-    const level = allStopped ? 'info' : 'warn';
-    this.#log.logger[level](
-      `Background task manager shut down (${stats.status}): ${stats.completedTasks} of ${initialTasks} tasks stopped, ` +
-        `${stats.remainingTasks} still running, in ${stats.durationMs} ms`,
-    );
+    this.#log.shutDown(stats);
     return stats;
+  }
+
+  /** Cancels every task in flight now (not those created meanwhile, by a subscriber) with one shared error. */
+  #cancelEvery(error: TaskCancelledError): number {
+    let cancelled = 0;
+    for (const run of [...this.#inFlight.values()]) if (run.cancelWith(error)) cancelled++;
+    return cancelled;
   }
 
   /** The manager's side of each task, kept off the public surface. */
   readonly #host: TaskRunHost = {
     taskStarted: (run) => {
-      this.#emit(run, 'started');
+      const seq = ++this.#seq;
+      if (this.#events.observed || run.hasListeners) this.#publish(run, startedEvent(run, seq));
       this.#tasksChanged();
     },
     taskSettled: (run) => this.#settled(run),
     detachedWorkStopped: (run, result) => this.#detachedWorkStopped(run, result),
-    subscriberFailed: (error) => this.#log.subscriberFailed(error),
+    callbackFailed: (error, what) => {
+      this.#callbackFailures++;
+      this.#log.callbackFailed(error, what);
+    },
     finalEvent: (run) => finalEvent(run, run.finalSeq),
   };
 
+  /**
+   * A task reached its final status (its `done` is already resolved). The books first: the tally, the
+   * detached-work list, the streams, the waiters; only then the log line, which reads user values.
+   */
   #settled(run: AnyTaskRun): void {
     this.#inFlight.delete(run.id);
-    if (run.callerSignal !== undefined) this.#callerSignals.unlink(run.callerSignal, run);
-    switch (run.status) {
-      case 'completed':
-        this.#completed++;
-        break;
-      case 'failed':
-        this.#failed++;
-        break;
-      case 'cancelled':
-        this.#cancelled++;
-        break;
-      case 'timed_out':
-        this.#timedOut++;
-        break;
-    }
-    if (run.workRunning) this.#detached.set(run.id, run);
+    if (run.callerSignal !== undefined) callerSignalLinks.unlink(run.callerSignal, run);
+    this.#tally.recordSettled(run.status as FinalTaskStatus);
+    if (run.workRunning) this.#detached.add(run);
     run.finalSeq = ++this.#seq;
     // Counts first: a subscriber that subscribes to counts$ from an events$ callback must not get one value twice.
-    this.#countsChanged();
-    if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
+    // The counts and the final event go out as one group: what a subscriber of the first does cannot overtake the second.
+    if (this.#counts.observed || this.#events.observed || run.hasListeners) {
+      const held = this.#emissions.hold();
+      try {
+        this.#countsChanged();
+        if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
+      } finally {
+        this.#emissions.release(held);
+      }
+    }
     this.#tasksChanged();
-    this.#log.settled(run);
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
+    this.#log.settled(run);
   }
 
   #detachedWorkStopped(run: AnyTaskRun, result: WorkResult | undefined): void {
-    if (!this.#detached.delete(run.id)) return;
+    if (!this.#detached.delete(run)) return;
     this.#tasksChanged();
-    this.#log.detachedWorkStopped(run, result);
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.workStopped();
+    this.#log.detachedWorkStopped(run, result);
   }
 
   /** Refuses a task: a handle that is `'dropped'` from the start, its work never called (or, for a promise, never watched). */
-  #refuse(work: TaskWork<unknown>, name: string, context: TaskContext, reason: DropReason): AnyTaskRun {
-    const run = TaskRun.dropped(this.#host, this.#nextId++, work, name, context, new TaskDroppedError(name, reason));
-    this.#dropped++;
+  #refuse(work: TaskWork<unknown>, kind: WorkKind, name: string, context: TaskContext, reason: DropReason): AnyTaskRun {
+    const run = TaskRun.dropped(this.#host, this.#nextId++, work, kind, name, context, new TaskDroppedError(name, reason));
+    this.#tally.recordDropped();
     run.finalSeq = ++this.#seq;
-    this.#countsChanged();
-    if (this.#events.observed) this.#events.next(finalEvent(run, run.finalSeq));
+    const held = this.#emissions.hold();
+    try {
+      this.#countsChanged();
+      if (this.#events.observed) this.#events.next(finalEvent(run, run.finalSeq));
+    } finally {
+      this.#emissions.release(held);
+    }
     this.#log.dropped(name, reason === 'shutdown' ? 'shutdown' : this.#overflow === 'reject' ? 'rejected' : 'overflow', this.#inFlight.size);
     return run;
   }
 
   /** Makes room under `'drop-oldest'`: the oldest task in flight is cancelled with a `TaskDroppedError`. */
-  #shedOldest(): void {
+  #shedOldest(newcomer: AnyTaskRun): void {
     const oldest = this.#inFlight.values().next().value;
-    if (oldest === undefined) return;
-    this.#dropped++;
-    this.#log.dropped(oldest.name, 'overflow', this.#inFlight.size);
+    if (oldest === undefined || oldest === newcomer) return;
+    this.#tally.recordDropped();
     oldest.shed();
-  }
-
-  #emit(run: AnyTaskRun, type: 'created' | 'started'): void {
-    const seq = ++this.#seq;
-    if (!this.#events.observed && !run.hasListeners) return;
-    const { id, name, context } = run;
-    const event: TaskEvent =
-      type === 'created'
-        ? { type, seq, timestamp: run.createdAt, id, name, context, timeoutMs: run.timeoutMs }
-        : { type, seq, timestamp: Date.now(), id, name, context };
-    this.#publish(run, event);
+    this.#log.dropped(oldest.name, 'overflow', this.#inFlight.size);
   }
 
   #publish(run: AnyTaskRun, event: TaskEvent): void {
     if (this.#events.observed) this.#events.next(event);
-    run.deliver(event);
+    if (run.hasListeners) this.#emissions.emit(run, event);
   }
 
   #countsChanged(): void {
@@ -560,15 +592,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   #countsSnapshot(): TaskCounts {
-    return {
-      active: this.#inFlight.size,
-      created: this.#created,
-      completed: this.#completed,
-      failed: this.#failed,
-      cancelled: this.#cancelled,
-      timedOut: this.#timedOut,
-      dropped: this.#dropped,
-    };
+    return this.#tally.snapshot(this.#inFlight.size);
   }
 
   /** Marks the task list changed; subscribers of `tasks$` get one new list after this turn of the event loop. */
@@ -588,41 +612,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#states.next(state);
   }
 
-  #scheduleStart(run: AnyTaskRun): void {
-    this.#startQueue.push(run);
-    if (this.#startQueue.length === 1) queueMicrotask(this.#startQueued);
-  }
-
-  /** Starts every task created since the last microtask, in creation order. */
-  readonly #startQueued = (): void => {
-    const queue = this.#startQueue;
-    this.#startQueue = [];
-    for (const run of queue) run.start();
-  };
-
   #inFlightInfo(): TaskInfo[] {
-    const now = Date.now();
+    const now = performance.now();
     return Array.from(this.#inFlight.values(), (run) => run.info(now));
-  }
-}
-
-/** The final event of a settled task, built from its outcome. */
-function finalEvent(run: AnyTaskRun, seq: number): TaskEvent {
-  const { id, name, context, outcome } = run;
-  if (outcome === undefined) throw new Error(`Task ${id} has no outcome yet`);
-  const { durationMs } = outcome;
-  const timestamp = run.createdAt + durationMs;
-  switch (outcome.status) {
-    case 'completed':
-      return { type: 'completed', seq, timestamp, id, name, context, durationMs };
-    case 'failed':
-      return { type: 'failed', seq, timestamp, id, name, context, error: outcome.error, durationMs };
-    case 'cancelled':
-      return { type: 'cancelled', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
-    case 'timed_out':
-      return { type: 'timed_out', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
-    case 'dropped':
-      return { type: 'dropped', seq, timestamp, id, name, context, reason: outcome.reason, durationMs };
   }
 }
 

@@ -1,4 +1,6 @@
-import type log from 'loglevel';
+import type { AgentflowLogger } from '../logging/agentflow-logger';
+import { DEFAULT_REDACT_KEYS, DEFAULT_REDACT_VALUE_RULES, resolveRedactionRules, type RedactOption } from '../redaction/redaction-rules';
+import { checkDelay, checkLogger, checkNonNegativeInteger, checkOneOf, checkPlainObject, readOptions } from '../util/validate';
 
 /**
  * What `createTask` does when `maxPendingTasks` tasks are already in flight.
@@ -39,33 +41,22 @@ export interface BackgroundTaskManagerOptions {
   readonly maxPendingTasks?: number;
   /** What to do with a task beyond `maxPendingTasks`. Default `'drop-newest'`. */
   readonly overflow?: OverflowPolicy;
-  /** Where the manager logs. Default `log.getLogger('agentflow.utils')` from loglevel. */
-  readonly logger?: log.Logger;
   /**
-   * Context keys whose values never leave the process: matched case-insensitively at any depth and replaced by
-   * `'[REDACTED]'` in log lines, `getTaskInfo({ redacted: true })`, `redactContext()` (used by the SSE bridge
-   * and the Redis mirror). `events$` and plain `getTaskInfo()` stay raw for in-process code. `[]` turns it off.
-   * Default {@link DEFAULT_REDACTED_KEYS}.
+   * Where the manager logs: loglevel, `console`, pino, winston... (see {@link AgentflowLogger}). Default
+   * `log.getLogger('agentflow.utils')` from loglevel.
    */
-  readonly redact?: readonly string[];
+  readonly logger?: AgentflowLogger;
+  /**
+   * How secrets are kept from leaving the process (see {@link Redactor}): rules for keys and for values, a list
+   * of key rules alone (which replaces {@link DEFAULT_REDACT_KEYS} and keeps the value rules), or `false` for no
+   * redaction. They apply to everything the manager sends out: log lines and their fields, the `remaining`
+   * lists of `waitForAll()` and `shutdown()`, `getTaskInfo({ redacted: true })`, and what reads the manager's
+   * {@link BackgroundTaskManager.redactor} (the server-sent-events handler, the Redis mirror). `events$` and
+   * plain `getTaskInfo()` stay raw for in-process code. Default: {@link DEFAULT_REDACT_KEYS} and
+   * {@link DEFAULT_REDACT_VALUE_RULES}.
+   */
+  readonly redact?: RedactOption;
 }
-
-/**
- * The context keys redacted by default.
- *
- * @example
- * ```ts
- * const manager = new BackgroundTaskManager({ redact: [...DEFAULT_REDACTED_KEYS, 'sessionId'] });
- * ```
- */
-export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
-  'password',
-  'token',
-  'secret',
-  'authorization',
-  'apiKey',
-  'cookie',
-]);
 
 /**
  * The defaults of {@link BackgroundTaskManagerOptions}, in one place.
@@ -79,5 +70,45 @@ export const DEFAULT_MANAGER_OPTIONS: Readonly<Required<Omit<BackgroundTaskManag
   defaultShutdownTimeoutMs: 30_000,
   maxPendingTasks: 1000,
   overflow: 'drop-newest',
-  redact: DEFAULT_REDACTED_KEYS,
+  redact: Object.freeze({ keys: DEFAULT_REDACT_KEYS, values: DEFAULT_REDACT_VALUE_RULES }),
 });
+
+const MANAGER_OPTION_KEYS = ['defaultShutdownTimeoutMs', 'maxPendingTasks', 'overflow', 'logger', 'redact'] as const;
+
+/** Options people give the manager that belong to each task: where they go instead. */
+const TASK_OPTIONS_ELSEWHERE: Readonly<Record<string, string>> = Object.freeze({
+  timeout: 'a task\'s timeout goes to createTask(work, { timeoutMs })',
+  timeoutMs: 'a task\'s timeout goes to createTask(work, { timeoutMs })',
+  name: 'a task\'s name goes to createTask(work, { name })',
+  context: 'a task\'s context goes to createTask(work, { context })',
+  signal: 'a task\'s signal goes to createTask(work, { signal })',
+});
+
+/** {@link BackgroundTaskManagerOptions} checked, with every default filled in. */
+export interface ResolvedManagerOptions extends Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger'>>> {
+  /** The logger given, or `undefined` for the library's default. */
+  readonly logger: AgentflowLogger | undefined;
+}
+
+/**
+ * Checks the manager's options once and fills in their defaults.
+ *
+ * @throws {@link InvalidArgumentError} when an option is out of range; the message names it and the value.
+ */
+export function resolveManagerOptions(given: BackgroundTaskManagerOptions): ResolvedManagerOptions {
+  checkPlainObject('options', given);
+  const options = readOptions('options', given, MANAGER_OPTION_KEYS, TASK_OPTIONS_ELSEWHERE);
+  checkDelay('defaultShutdownTimeoutMs', options.defaultShutdownTimeoutMs);
+  checkNonNegativeInteger('maxPendingTasks', options.maxPendingTasks);
+  checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
+  checkLogger('logger', options.logger);
+  resolveRedactionRules('redact', options.redact); // checked here, so that a bad rule is refused with the other options
+  const defaults = DEFAULT_MANAGER_OPTIONS;
+  return {
+    defaultShutdownTimeoutMs: options.defaultShutdownTimeoutMs ?? defaults.defaultShutdownTimeoutMs,
+    maxPendingTasks: options.maxPendingTasks ?? defaults.maxPendingTasks,
+    overflow: options.overflow ?? defaults.overflow,
+    logger: options.logger,
+    redact: options.redact ?? defaults.redact,
+  };
+}

@@ -48,7 +48,10 @@ export interface ShutdownStats {
   readonly cancelled: number;
   /** Initial tasks that timed out. */
   readonly timedOut: number;
-  /** The work still running when shutdown gave up. */
+  /**
+   * The work still running when shutdown gave up, made to be printed or sent: names and contexts redacted by
+   * the manager's `redact` rules (for the live objects, read `getTaskInfo()` before shutting down).
+   */
   readonly remaining: readonly TaskInfo[];
 }
 

@@ -31,7 +31,10 @@ export interface TaskHandle<T> {
   readonly timeoutMs: number | undefined;
   /** Its current status in the manager's books. */
   readonly status: TaskStatus;
-  /** The signal its work receives; aborted on cancellation, timeout or shedding, with the reason. */
+  /**
+   * The signal its work receives; aborted on cancellation, timeout or shedding, with the reason. Created on
+   * first read for work that declares no signal parameter (see {@link TaskWorkFunction}).
+   */
   readonly signal: AbortSignal;
   /**
    * Resolves with the task's outcome as soon as it reaches a final status. Never rejects.

@@ -7,6 +7,17 @@ import type { Observable } from 'rxjs';
  * `signal.reason` says which. Work that honours it stops at once; work that ignores it keeps running
  * as *detached work* (see {@link BackgroundTaskManager}).
  *
+ * **Only a function that declares a parameter receives the signal.** The manager reads the function's
+ * `length`, as Mocha and Express do: `(signal) => fetch(url, { signal })` gets it; `async () => send(user)`
+ * (length 0) is called with nothing, and no `AbortController` is created for it unless someone reads
+ * `handle.signal` (which halves its cost; see benchmark 7). Such work cannot be stopped, so when its task is
+ * cancelled or times out it runs on as detached work, like an already-started promise. A parameter with a
+ * default value or a rest parameter does not count in `length`: write `(signal) => …`, not
+ * `(signal = undefined) => …` or `(...args) => …`, for work that must see its signal.
+ *
+ * The function is called one microtask after `createTask`, in the async context of that `createTask` call
+ * (its `AsyncLocalStorage` values, its OpenTelemetry span), whatever other tasks were created in the same tick.
+ *
  * @typeParam T - the task's result.
  * @example
  * ```ts
@@ -19,7 +30,8 @@ export type TaskWorkFunction<T> = (signal: AbortSignal) => PromiseLike<T> | Obse
 /**
  * What `createTask` accepts as work.
  *
- * - A {@link TaskWorkFunction}: the preferred form; it gets the task's `AbortSignal`.
+ * - A {@link TaskWorkFunction}: the preferred form; it gets the task's `AbortSignal` when it declares a
+ *   parameter for it.
  * - An `Observable<T>`: subscribed on start, unsubscribed on cancellation (which really stops it);
  *   its last value is the result (`undefined` if it completes empty).
  * - An already-started `PromiseLike<T>`: tracked, timed out and cancelled in the manager's books,

@@ -32,6 +32,9 @@ export interface WaitResult {
   readonly status: 'idle' | 'timeout';
   /** The errors of the tasks that failed during the wait (only with `returnExceptions: true`). */
   readonly errors: readonly unknown[];
-  /** The tasks still in flight when the wait timed out; empty when idle. */
+  /**
+   * The tasks still in flight when the wait timed out, made to be printed: names and contexts redacted by the
+   * manager's `redact` rules; empty when idle.
+   */
   readonly remaining: readonly TaskInfo[];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { browserClientFactory } from '../internal/browser-client-factory';
+import { browserClientFactory } from './internal/browser-client-factory';
 
 const HEADER = `// agentflow-rx browser client: turns a toServerSentEvents() stream back into Observables.
 // A plain ES module with no dependency and no build step:
@@ -89,7 +89,7 @@ export function browserClientScript(): string {
  */
 export function serveBrowserClient(req: IncomingMessage, res: ServerResponse): void {
   const { text, etag } = compiledScript();
-  const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+  const headers = { ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, headers).end();
     return;

@@ -1,9 +1,9 @@
 import { defer, map } from 'rxjs';
-import { checkManager } from '../internal/check-manager';
-import { checkNonNegativeInteger, checkPlainObject } from '../internal/validate';
 import type { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { checkManager } from '../tasks/check-manager';
 import type { TaskCounts } from '../tasks/task-counts';
 import type { TaskEvent } from '../tasks/task-event';
+import { checkNonNegativeInteger, checkPlainObject, readOptions } from '../util/validate';
 import type { ExternalStore } from './external-store';
 import { DEFAULT_MANAGER_STORES_OPTIONS, type ManagerStores, type ManagerStoresOptions } from './manager-stores';
 import { taskCountsSnapshot, taskListSnapshot } from './task-snapshots';
@@ -37,8 +37,9 @@ const NO_EVENTS: readonly TaskEvent[] = Object.freeze([]);
 export function createManagerStores(manager: BackgroundTaskManager, options: ManagerStoresOptions = {}): ManagerStores {
   checkManager(manager);
   checkPlainObject('options', options);
-  checkNonNegativeInteger('recentEvents', options.recentEvents);
-  const limit = options.recentEvents ?? DEFAULT_MANAGER_STORES_OPTIONS.recentEvents;
+  const settings = readOptions('options', options, ['recentEvents']);
+  checkNonNegativeInteger('recentEvents', settings.recentEvents);
+  const limit = settings.recentEvents ?? DEFAULT_MANAGER_STORES_OPTIONS.recentEvents;
 
   // The list goes on from the store's current value when a new first listener subscribes again.
   let events: ExternalStore<readonly TaskEvent[]> | undefined;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerSentEventsStats } from './server-sent-events-stats';
 
 /**
  * A `node:http` request handler that streams a manager's activity as server-sent events, as
@@ -23,6 +24,16 @@ export interface ServerSentEventsHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** Clients connected now. */
   readonly connections: number;
+  /**
+   * What the handler has done so far: clients connected, dropped and refused, bytes sent, events replayed,
+   * snapshots sent and built (a fresh object on each read).
+   */
+  readonly stats: ServerSentEventsStats;
+  /**
+   * The handler's epoch, 8 random hex digits: every id it gives out is `<epoch>-<seq>`, so that a browser
+   * coming back with an id from another process (a restart) or another handler gets a fresh snapshot.
+   */
+  readonly epoch: string;
   /**
    * RxJS subscriptions the handler holds now: to the manager's `events$`, `counts$` and `state$` and the
    * publisher's `events$`, shared by every client. 0 when no client is connected (once `lingerMs` has passed)

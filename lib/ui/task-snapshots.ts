@@ -1,6 +1,6 @@
 import { take } from 'rxjs';
-import { checkManager } from '../internal/check-manager';
 import type { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { checkManager } from '../tasks/check-manager';
 import type { TaskCounts } from '../tasks/task-counts';
 import type { TaskInfo } from '../tasks/task-info';
 

@@ -1,8 +1,7 @@
 import { isObservable, type Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { describeValue } from '../internal/describe-value';
-import { checkPlainObject } from '../internal/validate';
-import { getDefaultLogger } from '../logging/default-logger';
+import { defaultLog } from '../logging/guarded-logger';
+import { checkPlainObject, readOptions } from '../util/validate';
 import type { ExternalStore, ExternalStoreListener, ExternalStoreOptions } from './external-store';
 
 /** One call to `subscribe()`: an object of its own, so the same function subscribed twice counts twice. */
@@ -47,10 +46,11 @@ export function toExternalStore<T>(
 ): ExternalStore<T> {
   if (!isObservable(source$)) throw new InvalidArgumentError('source$', 'an Observable', source$);
   checkPlainObject('options', options);
-  if (options.equals !== undefined && typeof options.equals !== 'function') {
-    throw new InvalidArgumentError('equals', 'a function (current, next) => boolean', options.equals);
+  const settings = readOptions('options', options, ['equals']);
+  if (settings.equals !== undefined && typeof settings.equals !== 'function') {
+    throw new InvalidArgumentError('equals', 'a function (current, next) => boolean', settings.equals);
   }
-  const equals = options.equals ?? Object.is;
+  const equals = settings.equals ?? Object.is;
   const listeners = new Set<ListenerEntry<T>>();
   let value = initial;
   let subscription: Subscription | undefined;
@@ -70,7 +70,7 @@ export function toExternalStore<T>(
       subscription = source$.subscribe({
         next: receive,
         error: (error: unknown) => {
-          getDefaultLogger().error(`The source of an external store failed: ${describeValue(error)}`, error);
+          defaultLog().error(`The source of an external store failed: ${defaultLog().describe(error)}`, error);
         },
       });
     }
@@ -99,6 +99,6 @@ function callListener<T>(listener: ExternalStoreListener<T>, value: T): void {
   try {
     listener(value);
   } catch (error) {
-    getDefaultLogger().error(`A listener of an external store threw: ${describeValue(error)}`, error);
+    defaultLog().error(`A listener of an external store threw: ${defaultLog().describe(error)}`, error);
   }
 }

@@ -1,45 +1,48 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isObservable } from 'rxjs';
-import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { checkManager } from '../internal/check-manager';
-import { SseConnection } from '../internal/sse-connection';
-import { parseLastEventId, SSE_HEADERS, SSE_HEADERS_HTTP2, sseRetry } from '../internal/sse-frame';
-import { SseHub } from '../internal/sse-hub';
-import { checkDelay, checkNonNegativeInteger, checkPlainObject } from '../internal/validate';
 import type { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { checkManager } from '../tasks/check-manager';
+import { SseConnection } from './internal/sse-connection';
+import { PLAIN_HEADERS, SSE_HEADERS, SSE_HEADERS_HTTP2, parseLastEventId, sseRetry } from './internal/sse-frame';
+import { SseHub } from './internal/sse-hub';
 import type { ServerSentEventsHandler } from './server-sent-events-handler';
-import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, type ServerSentEventsOptions } from './server-sent-events-options';
+import { resolveServerSentEventsOptions, type ServerSentEventsOptions } from './server-sent-events-options';
 
 /**
  * Streams a manager's activity to browsers as server-sent events: a `(req, res)` handler for `node:http`,
  * usable as an Express route as is, and from Fastify as `reply.hijack(); handler(request.raw, reply.raw)`.
  *
- * **The stream.** Headers `Content-Type: text/event-stream`, `Cache-Control: no-cache, no-transform`,
- * `Connection: keep-alive` (left out over HTTP/2, which forbids it) and `X-Accel-Buffering: no`; then
- * `retry: <retryMs>`; then, each as one `data:` line of JSON:
- * - `event: snapshot` first, with `id:` the current id: `{ tasks, counts, state, lastEventId }`, where `tasks`
- *   is `getTaskInfo()`, `counts` a {@link TaskCounts} and `state` the {@link ManagerState};
+ * **The stream.** Headers `Content-Type: text/event-stream`, `Cache-Control: no-store, no-transform`,
+ * `X-Content-Type-Options: nosniff`, `Connection: keep-alive` (left out over HTTP/2, which forbids it) and
+ * `X-Accel-Buffering: no`; then `retry: <retryMs>`; then, each as one `data:` line of JSON:
+ * - `event: snapshot` first, with `id:` the current id: `{ tasks, counts, state, epoch, lastEventId }`, where
+ *   `tasks` is `getTaskInfo()`, `counts` a {@link TaskCounts} and `state` the {@link ManagerState};
  * - `event: task.<type>` (`task.created`, `task.started`, `task.completed`, `task.failed`, `task.cancelled`,
- *   `task.timed_out`, `task.dropped`), each with `id: <seq>`: the {@link TaskEvent} as JSON;
- * - `event: graph`, with `id: <seq>`: each {@link EventModel} the `publisher` publishes;
+ *   `task.timed_out`, `task.dropped`), each with an id: the {@link TaskEvent} as JSON;
+ * - `event: graph`, with an id: each {@link EventModel} the `publisher` publishes;
  * - `event: counts` (no id): the current {@link TaskCounts}, at most once per turn of the event loop;
  * - `event: state` (no id): `{ state }` when the manager's state changes;
  * - a `: ping` comment every `heartbeatMs`.
  *
- * Errors and reasons (`error`, `reason`, and any `Error` in a context) are sent as `{ name, message, code? }`,
- * never as `Error` objects; a context holding a BigInt (sent as `"123n"`), a cycle (`"[Circular]"`) or a
- * throwing getter never breaks the stream. Ids are consecutive integers per handler, shared by task and graph
- * events.
+ * Everything a frame carries is redacted by the manager's `redact` rules (see {@link Redactor}); errors and
+ * reasons are sent as `{ name, message, code?, cause? }`, never as `Error` objects; a context holding a BigInt
+ * (sent as `"123n"`), a cycle (`"[Circular]"`) or a throwing getter never breaks the stream; and a value larger
+ * than `maxFieldBytes` is sent as `'[Truncated: 1.0 MB]'`, so a frame has a bounded size.
  *
- * **Reconnection.** A browser reconnecting sends `Last-Event-ID`; when the handler's ring buffer of the last
- * `bufferSize` events still holds every event after it, the client gets those events, then the current
- * `counts` and `state`; otherwise (too old, unknown, from before a restart of the handler's subscription) it
- * gets a fresh `snapshot`. A browser must treat each `snapshot` as replacing everything it knew.
+ * **Ids** are `<epoch>-<seq>`: the handler's {@link ServerSentEventsHandler.epoch} (random) and a sequence
+ * number shared by task and graph events. Each frame is serialised once, as a `Buffer` written to every client.
  *
- * **Backpressure.** When `res.write()` returns `false`, nothing more is written to that client (events, counts
- * and pings are skipped, not queued) until `'drain'`; then it is caught up exactly as a reconnecting client
- * would be: the missed events from the ring buffer and the current counts, or a snapshot. Counts are thereby
- * coalesced to the latest value, and a slow client never makes the server buffer without bound.
+ * **Reconnection.** A browser reconnecting sends `Last-Event-ID`; when it is one of this handler's ids and the
+ * replay buffer (the last `bufferSize` events, at most `bufferBytes`) still holds every event after it, the
+ * client gets those events, then the current `counts` and `state`; otherwise (too old, from another epoch: a
+ * restarted process or another handler, or from before a restart of the handler's subscription) it gets a
+ * fresh `snapshot`. A browser must treat each `snapshot` as replacing everything it knew. One snapshot is built
+ * for all the clients that need one until something changes.
+ *
+ * **Backpressure and limits.** A client is written to while at most `maxBufferedBytes` wait in its response;
+ * past that it is stalled, gets nothing more (events, counts and pings are skipped, not queued), and on
+ * `'drain'` catches up as a reconnecting client would. A client stalled longer than `stallTimeoutMs` is
+ * disconnected (its browser reconnects). Beyond `maxClients`, a request gets `503` with `Retry-After`. The
+ * handler's {@link ServerSentEventsHandler.stats} count clients, drops, refusals, bytes, replays and snapshots.
  *
  * **Subscriptions and cleanup.** Every client shares one set of subscriptions (manager `events$`, `counts$`,
  * `state$`, and the publisher's `events$`) that feeds the ring buffer. It is made when the first client
@@ -51,9 +54,9 @@ import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, type ServerSentEventsOptions } from
  * once.
  *
  * @param manager - the manager to stream.
- * @param options - `publisher`, `heartbeatMs`, `retryMs`, `bufferSize` and `lingerMs`; see
- * {@link ServerSentEventsOptions}.
- * @returns the request handler, with `connections`, `activeSubscriptions`, `closed` and `close()`.
+ * @param options - see {@link ServerSentEventsOptions}.
+ * @returns the request handler, with `connections`, `stats`, `epoch`, `activeSubscriptions`, `closed` and
+ * `close()`.
  * @throws {@link InvalidArgumentError} when `manager` is not a `BackgroundTaskManager` or an option is out of
  * range (the message names it and the value).
  * @example
@@ -78,42 +81,36 @@ export function toServerSentEvents(
   options: ServerSentEventsOptions = {},
 ): ServerSentEventsHandler {
   checkManager(manager);
-  checkPlainObject('options', options);
-  checkDelay('heartbeatMs', options.heartbeatMs);
-  checkNonNegativeInteger('retryMs', options.retryMs);
-  checkNonNegativeInteger('bufferSize', options.bufferSize);
-  checkDelay('lingerMs', options.lingerMs);
-  checkPublisher(options.publisher);
-  const heartbeatMs = options.heartbeatMs ?? DEFAULT_SERVER_SENT_EVENTS_OPTIONS.heartbeatMs;
-  const retry = sseRetry(options.retryMs ?? DEFAULT_SERVER_SENT_EVENTS_OPTIONS.retryMs);
-  const hub = new SseHub(manager, {
-    bufferSize: options.bufferSize ?? DEFAULT_SERVER_SENT_EVENTS_OPTIONS.bufferSize,
-    lingerMs: options.lingerMs ?? DEFAULT_SERVER_SENT_EVENTS_OPTIONS.lingerMs,
-    publisher: options.publisher,
-  });
+  const resolved = resolveServerSentEventsOptions(options);
+  const retry = sseRetry(resolved.retryMs);
+  const hub = new SseHub(manager, resolved);
+  const retryAfterSeconds = Math.max(1, Math.ceil(resolved.retryMs / 1_000));
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     // Gone before we were called (an async middleware in between): its 'close' has fired already.
     if (res.destroyed) return;
     if (hub.closed) {
-      res.writeHead(204).end();
+      answer(res, 204, PLAIN_HEADERS);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      answer(res, 405, { ...PLAIN_HEADERS, Allow: 'GET, HEAD' });
+      return;
+    }
+    // A request pipelined behind another response on its connection (its response has no socket yet) would
+    // wait for a stream that never ends: it is refused, and takes no client's place.
+    const pipelined = req.socket !== null && req.socket !== undefined && res.socket === null;
+    if (pipelined || (resolved.maxClients > 0 && hub.connectionCount >= resolved.maxClients)) {
+      hub.refused();
+      answer(res, 503, { ...PLAIN_HEADERS, 'Retry-After': String(retryAfterSeconds) });
       return;
     }
     // HTTP/2 forbids connection-specific headers (node's compatibility API throws on them).
-    res.writeHead(200, req.httpVersionMajor >= 2 ? SSE_HEADERS_HTTP2 : SSE_HEADERS);
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
+    if (!answer(res, 200, req.httpVersionMajor >= 2 ? SSE_HEADERS_HTTP2 : SSE_HEADERS, req.method === 'HEAD')) return;
+    if (req.method === 'HEAD') return;
     req.socket?.setNoDelay(true);
 
-    const connection = new SseConnection(res, parseLastEventId(req.headers['last-event-id']), (drained) =>
-      hub.catchUp(drained),
-    );
+    const connection = new SseConnection(res, parseLastEventId(req.headers['last-event-id'], hub.epoch), hub, resolved);
     const disconnect = (): void => {
       connection.close();
       hub.detach(connection);
@@ -124,22 +121,37 @@ export function toServerSentEvents(
 
     connection.write(retry);
     hub.attach(connection);
-    hub.catchUp(connection);
-    connection.startHeartbeat(heartbeatMs);
+    hub.welcome(connection);
+    connection.startHeartbeat(resolved.heartbeatMs);
   };
 
   return Object.defineProperties(handle, {
     connections: { get: () => hub.connectionCount, enumerable: true },
+    stats: { get: () => hub.stats, enumerable: true },
+    epoch: { value: hub.epoch, enumerable: true },
     activeSubscriptions: { get: () => hub.activeSubscriptions, enumerable: true },
     closed: { get: () => hub.closed, enumerable: true },
     close: { value: () => hub.close(), enumerable: true },
   }) as ServerSentEventsHandler;
 }
 
-function checkPublisher(publisher: unknown): void {
-  if (publisher === undefined) return;
-  const candidate = publisher as { events$?: unknown } | null;
-  if (typeof candidate === 'object' && candidate !== null && isObservable(candidate.events$)) return;
-  const expected = 'an ObservablePublisher (an object with an `events$` Observable)';
-  throw new InvalidArgumentError('publisher', expected, publisher);
+/**
+ * Writes the status and headers (and ends the response unless `keepOpen`). A response whose headers the
+ * application already sent, or that cannot be written, is destroyed instead: nothing throws out of the handler.
+ *
+ * @returns whether the headers were written.
+ */
+function answer(res: ServerResponse, status: number, headers: Record<string, string>, end = true): boolean {
+  try {
+    res.writeHead(status, headers);
+    if (end) res.end();
+    return true;
+  } catch {
+    try {
+      res.destroy();
+    } catch {
+      // already gone
+    }
+    return false;
+  }
 }

@@ -1,0 +1,37 @@
+import type { ContainerInstance } from 'typedi';
+import { runScopeStorage, type RunScope } from '../di/run-scope';
+import type { ResolvedRunConfig } from './run-config';
+
+/**
+ * What a graph run carries with it, across awaits, into its nodes and everything they call.
+ *
+ * @example
+ * ```ts
+ * const context = getRunContext();
+ * if (context !== undefined) console.log(`run ${context.config.runId} on thread ${context.config.threadId}`);
+ * ```
+ */
+export interface RunContext extends RunScope {
+  /** The TypeDI container of the compiled graph the run belongs to; `inject()` resolves from it. */
+  readonly container: ContainerInstance;
+  /** The run's configuration, with its `runId`, `recursionLimit` and `signal` filled in. */
+  readonly config: ResolvedRunConfig;
+}
+
+/**
+ * The context of the graph run that is executing: set in a node, in any function it calls (across awaits,
+ * timers and background tasks it starts), and `undefined` outside any run.
+ *
+ * @returns the current run's context, or `undefined` outside a graph run.
+ * @example
+ * ```ts
+ * async function auditLog(message: string): Promise<void> {
+ *   const threadId = getRunContext()?.config.threadId ?? 'no-thread';
+ *   await audit.write({ threadId, message });
+ * }
+ * ```
+ */
+export function getRunContext(): RunContext | undefined {
+  // The graph runtime is the only one to enter the run scope, and always with a whole RunContext.
+  return runScopeStorage.getStore() as RunContext | undefined;
+}

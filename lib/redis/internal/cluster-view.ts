@@ -1,0 +1,376 @@
+import type { TaskCounts } from '../../tasks/task-counts';
+import type { ClusterCounts, ClusterTotals } from '../cluster-counts';
+import type { ClusterTaskInfo, ClusterTasks } from '../cluster-tasks';
+import type { ClusterWorkerInfo, ClusterWorkers, ClusterWorkerStatus } from '../cluster-workers';
+import type { MirroredHeartbeat, StreamEntry } from '../stream-entry';
+
+type MutableCounts = { -readonly [K in keyof TaskCounts]: TaskCounts[K] };
+
+/** What applying an entry (or expiring workers) changed. */
+export interface ViewChange {
+  readonly counts: boolean;
+  readonly tasks: boolean;
+  readonly workers: boolean;
+}
+
+const NO_CHANGE: ViewChange = Object.freeze({ counts: false, tasks: false, workers: false });
+// A worker's counts are part of clusterWorkers$ too: a change of counts is a change of workers.
+const COUNTS_ONLY: ViewChange = Object.freeze({ counts: true, tasks: false, workers: true });
+const TASKS_ONLY: ViewChange = Object.freeze({ counts: false, tasks: true, workers: false });
+const COUNTS_AND_TASKS: ViewChange = Object.freeze({ counts: true, tasks: true, workers: true });
+const EVERYTHING: ViewChange = Object.freeze({ counts: true, tasks: true, workers: true });
+
+/** How long workers are watched and remembered (the subscriber's options). */
+export interface ClusterViewLimits {
+  /** The most tasks in flight listed, across workers; beyond, the oldest are forgotten. */
+  readonly maxTrackedTasks: number;
+  /** A worker whose last entry is older than this (milliseconds) is lost. */
+  readonly workerTimeoutMs: number;
+  /** Lost and stopped workers are forgotten this long (milliseconds) after they became so... */
+  readonly inactiveWorkerTtlMs: number;
+  /** ...and beyond this many of them, the oldest first. */
+  readonly maxInactiveWorkers: number;
+}
+
+/** One worker as the view knows it. */
+interface WorkerRecord {
+  readonly workerId: string;
+  /** A small number of its own, for the keys of its tasks (a long workerId is not repeated in each). */
+  readonly index: number;
+  status: ClusterWorkerStatus;
+  /** When the view last read an entry of it (the viewer's clock), in ms since the epoch. */
+  lastSeenAt: number;
+  counts: MutableCounts;
+  /** Its tasks in flight that the view lists, by task id. */
+  readonly tasks: Map<number, ClusterTaskInfo>;
+  /** The mirror instance of its last heartbeat. */
+  instance: string | undefined;
+  /** Task events up to this `seq` are reflected in its last heartbeat (or `worker_stopped` entry), and ignored. */
+  heartbeatSeq: number;
+  /** The worker's clock in its last heartbeat or `worker_stopped` entry: an older one (read late) is stale. */
+  heartbeatAt: number;
+  /** When (the viewer's clock) it became lost or stopped. */
+  inactiveSince: number;
+}
+
+/**
+ * The cluster-wide view a subscriber folds from what workers mirror: per worker its status, counts and tasks in
+ * flight, and their totals.
+ *
+ * **Truth from heartbeats.** A heartbeat replaces what the view derived for its worker from task events (its
+ * counts and task list), and task events it already reflects (`seq` up to the heartbeat's) are ignored: the view
+ * converges after lost events, a trimmed stream or a late start, within one heartbeat. Between heartbeats, task
+ * events keep it live.
+ *
+ * **Liveness.** A worker whose last entry is older than `workerTimeoutMs` (by {@link expire}) is *lost*: its
+ * tasks leave the task list and its active tasks leave `total.active` for `total.lost`. A `worker_stopped` entry
+ * makes it *stopped*. Any later entry of the worker makes it alive again. Lost and stopped workers are forgotten
+ * after `inactiveWorkerTtlMs`, and beyond `maxInactiveWorkers` (oldest first); their finished tasks stay in the
+ * totals.
+ *
+ * **Cost.** Applying an entry is O(1) whatever the number of workers (a heartbeat: O(its tasks)); {@link expire}
+ * is O(workers that expire), as alive workers are kept in the order they were last seen.
+ */
+export class ClusterView {
+  readonly #limits: ClusterViewLimits;
+  /** Alive workers, least recently seen first. */
+  readonly #alive = new Map<string, WorkerRecord>();
+  /** Lost and stopped workers, in the order they became so. */
+  readonly #inactive = new Map<string, WorkerRecord>();
+  /** Every listed task, oldest first, for the `maxTrackedTasks` bound (see {@link taskKey}). */
+  readonly #taskOrder = new Map<string, WorkerRecord>();
+  /** The finished-task counts of forgotten workers, kept in the totals. */
+  readonly #retired: MutableCounts = emptyCounts();
+  #untracked = 0;
+  #nextIndex = 0;
+
+  constructor(limits: ClusterViewLimits) {
+    this.#limits = limits;
+  }
+
+  /**
+   * Folds one entry into the view.
+   *
+   * @param now - the viewer's clock when it read the entry, in ms since the epoch: liveness is judged on the
+   * viewer's clock alone (an entry's stream id says Redis's, which may run ahead or carry a hand-written future id).
+   */
+  apply(entry: StreamEntry, now = Date.now()): ViewChange {
+    if (entry.kind === 'event') {
+      // A published event shows that a known worker is alive; it does not make one known.
+      const known = entry.workerId === undefined ? undefined : this.#find(entry.workerId);
+      if (known === undefined || known.status === 'stopped') return NO_CHANGE;
+      return this.#seen(known, now) ? EVERYTHING : NO_CHANGE;
+    }
+    const found = this.#find(entry.workerId);
+    // What the view already holds newer news of (an entry delivered again, or claimed late) changes nothing, and
+    // brings no stopped worker back.
+    if (found !== undefined && this.#isStale(found, entry)) return NO_CHANGE;
+    const worker = found ?? this.#add(entry.workerId);
+    const revived = this.#seen(worker, now);
+    switch (entry.kind) {
+      case 'heartbeat':
+        this.#takeHeartbeat(worker, entry.heartbeat);
+        return EVERYTHING;
+      case 'worker_stopped':
+        worker.counts = { ...entry.stopped.counts };
+        worker.instance = entry.stopped.instance;
+        worker.heartbeatSeq = Math.max(worker.heartbeatSeq, entry.stopped.seq ?? 0);
+        worker.heartbeatAt = entry.stopped.timestamp;
+        this.#deactivate(worker, 'stopped', now);
+        return EVERYTHING;
+      case 'task': {
+        const change = this.#applyTaskEvent(worker, entry.event);
+        return revived ? EVERYTHING : change;
+      }
+    }
+  }
+
+  /** Whether `entry` is older than what the view holds of `worker`. */
+  #isStale(worker: WorkerRecord, entry: Exclude<StreamEntry, { kind: 'event' }>): boolean {
+    switch (entry.kind) {
+      case 'task':
+        return entry.event.seq <= worker.heartbeatSeq;
+      case 'heartbeat': {
+        const { instance, seq, timestamp } = entry.heartbeat;
+        if (instance === worker.instance) return worker.status === 'stopped' || seq < worker.heartbeatSeq;
+        return timestamp < worker.heartbeatAt; // an earlier instance's, read after a later one's
+      }
+      case 'worker_stopped':
+        return entry.stopped.instance !== worker.instance && entry.stopped.timestamp < worker.heartbeatAt;
+    }
+  }
+
+  /**
+   * Marks the workers silent for longer than `workerTimeoutMs` as lost, and forgets the lost and stopped workers
+   * past their bounds.
+   *
+   * @param now - the viewer's clock, in milliseconds since the epoch.
+   */
+  expire(now: number): ViewChange {
+    let changed = false;
+    for (const worker of this.#alive.values()) {
+      if (worker.lastSeenAt + this.#limits.workerTimeoutMs > now) break;
+      this.#deactivate(worker, 'lost', now);
+      changed = true;
+    }
+    for (const worker of this.#inactive.values()) {
+      const tooMany = this.#inactive.size > this.#limits.maxInactiveWorkers;
+      if (!tooMany && worker.inactiveSince + this.#limits.inactiveWorkerTtlMs > now) break;
+      this.#forget(worker);
+      changed = true;
+    }
+    return changed ? EVERYTHING : NO_CHANGE;
+  }
+
+  counts(): ClusterCounts {
+    const total: { -readonly [K in keyof ClusterTotals]: number } = { ...this.#retired, lost: 0 };
+    const workers: [string, TaskCounts][] = [];
+    for (const worker of this.#workers()) {
+      const counts = worker.counts;
+      for (const key of COUNT_KEYS) if (key !== 'active') total[key] += counts[key];
+      // The tasks in flight on a lost or stopped worker have an outcome the view will never read.
+      if (worker.status === 'alive') total.active += counts.active;
+      else total.lost += counts.active;
+      workers.push([worker.workerId, Object.freeze({ ...counts })]);
+    }
+    return Object.freeze({ total: Object.freeze(total), workers: Object.freeze(Object.fromEntries(workers)) });
+  }
+
+  tasks(): ClusterTasks {
+    const byWorker = new Map<string, ClusterTaskInfo[]>();
+    for (const worker of this.#workers()) byWorker.set(worker.workerId, []);
+    for (const [key, worker] of this.#taskOrder) {
+      const task = worker.tasks.get(taskIdOf(key));
+      if (task !== undefined) byWorker.get(worker.workerId)?.push(task);
+    }
+    const workers = Object.fromEntries(Array.from(byWorker, ([workerId, tasks]) => [workerId, Object.freeze(tasks)] as const));
+    return Object.freeze({ workers: Object.freeze(workers), total: this.#taskOrder.size, untracked: this.#untracked });
+  }
+
+  workers(): ClusterWorkers {
+    const workers: [string, ClusterWorkerInfo][] = [];
+    for (const worker of this.#workers()) {
+      workers.push([
+        worker.workerId,
+        Object.freeze({ status: worker.status, lastSeenAt: worker.lastSeenAt, counts: Object.freeze({ ...worker.counts }) }),
+      ]);
+    }
+    return Object.freeze(Object.fromEntries(workers));
+  }
+
+  /** Every known worker: alive ones first (least recently seen first), then lost and stopped ones. */
+  *#workers(): IterableIterator<WorkerRecord> {
+    yield* this.#alive.values();
+    yield* this.#inactive.values();
+  }
+
+  #find(workerId: string): WorkerRecord | undefined {
+    return this.#alive.get(workerId) ?? this.#inactive.get(workerId);
+  }
+
+  #add(workerId: string): WorkerRecord {
+    const worker: WorkerRecord = {
+      workerId,
+      index: this.#nextIndex++,
+      status: 'alive',
+      lastSeenAt: 0,
+      counts: emptyCounts(),
+      tasks: new Map(),
+      instance: undefined,
+      heartbeatSeq: 0,
+      heartbeatAt: 0,
+      inactiveSince: 0,
+    };
+    this.#alive.set(workerId, worker);
+    return worker;
+  }
+
+  /**
+   * Records an entry of `worker` seen at `seenAt`: it moves to the end of the alive workers (or back among them).
+   *
+   * @returns whether it was lost or stopped until now.
+   */
+  #seen(worker: WorkerRecord, seenAt: number): boolean {
+    worker.lastSeenAt = Math.max(worker.lastSeenAt, seenAt);
+    const revived = worker.status !== 'alive';
+    if (revived) this.#inactive.delete(worker.workerId);
+    else this.#alive.delete(worker.workerId);
+    worker.status = 'alive';
+    this.#alive.set(worker.workerId, worker);
+    return revived;
+  }
+
+  #takeHeartbeat(worker: WorkerRecord, heartbeat: MirroredHeartbeat): void {
+    // A new instance (the worker restarted under the same workerId) counts from zero: what the previous one
+    // finished stays in the totals.
+    if (worker.instance !== undefined && heartbeat.instance !== worker.instance) this.#retire(worker);
+    worker.instance = heartbeat.instance;
+    worker.heartbeatSeq = heartbeat.seq;
+    worker.heartbeatAt = heartbeat.timestamp;
+    worker.counts = { ...heartbeat.counts };
+    this.#untrackAll(worker);
+    for (const task of heartbeat.tasks) {
+      this.#track(worker, {
+        workerId: worker.workerId,
+        id: task.id,
+        name: task.name,
+        status: task.status,
+        createdAt: task.createdAt,
+        timeoutMs: task.timeoutMs,
+        context: task.context,
+      });
+    }
+  }
+
+  #applyTaskEvent(worker: WorkerRecord, event: Extract<StreamEntry, { kind: 'task' }>['event']): ViewChange {
+    // Already reflected in the worker's last heartbeat (an entry delivered again, or read late).
+    if (event.seq <= worker.heartbeatSeq) return NO_CHANGE;
+    const counts = worker.counts;
+    switch (event.type) {
+      case 'created':
+        counts.created++;
+        counts.active++;
+        this.#track(worker, {
+          workerId: worker.workerId,
+          id: event.id,
+          name: event.name,
+          status: 'pending',
+          createdAt: event.timestamp,
+          timeoutMs: event.timeoutMs,
+          context: event.context,
+        });
+        return COUNTS_AND_TASKS;
+      case 'started': {
+        const task = worker.tasks.get(event.id);
+        if (task === undefined) return NO_CHANGE;
+        worker.tasks.set(event.id, Object.freeze({ ...task, status: 'running' }));
+        return TASKS_ONLY;
+      }
+      case 'dropped':
+        counts.dropped++;
+        return COUNTS_ONLY;
+      case 'completed':
+        counts.completed++;
+        break;
+      case 'failed':
+        counts.failed++;
+        break;
+      case 'cancelled':
+        counts.cancelled++;
+        if (isDroppedError(event.reason)) counts.dropped++;
+        break;
+      case 'timed_out':
+        counts.timedOut++;
+        break;
+    }
+    counts.active = Math.max(0, counts.active - 1);
+    this.#untrack(worker, event.id);
+    return COUNTS_AND_TASKS;
+  }
+
+  #deactivate(worker: WorkerRecord, status: 'lost' | 'stopped', now = Date.now()): void {
+    this.#untrackAll(worker);
+    this.#alive.delete(worker.workerId);
+    this.#inactive.delete(worker.workerId);
+    worker.status = status;
+    worker.inactiveSince = now;
+    this.#inactive.set(worker.workerId, worker);
+  }
+
+  /**
+   * Forgets a lost or stopped worker. A stopped one's finished tasks stay in the totals; a lost one's leave them,
+   * since it may come back and count them again in its next heartbeat.
+   */
+  #forget(worker: WorkerRecord): void {
+    this.#inactive.delete(worker.workerId);
+    this.#untrackAll(worker);
+    if (worker.status === 'stopped') this.#retire(worker);
+  }
+
+  /** Moves the worker's finished tasks into the totals of workers no longer listed. */
+  #retire(worker: WorkerRecord): void {
+    for (const key of COUNT_KEYS) if (key !== 'active') this.#retired[key] += worker.counts[key];
+    worker.counts = emptyCounts();
+  }
+
+  #track(worker: WorkerRecord, task: ClusterTaskInfo): void {
+    const key = taskKey(worker, task.id);
+    this.#taskOrder.delete(key);
+    worker.tasks.set(task.id, Object.freeze(task));
+    this.#taskOrder.set(key, worker);
+    if (this.#taskOrder.size <= this.#limits.maxTrackedTasks) return;
+    const [oldestKey, owner] = this.#taskOrder.entries().next().value as [string, WorkerRecord];
+    this.#taskOrder.delete(oldestKey);
+    owner.tasks.delete(taskIdOf(oldestKey));
+    this.#untracked++;
+  }
+
+  #untrack(worker: WorkerRecord, id: number): void {
+    if (worker.tasks.delete(id)) this.#taskOrder.delete(taskKey(worker, id));
+  }
+
+  #untrackAll(worker: WorkerRecord): void {
+    for (const id of worker.tasks.keys()) this.#taskOrder.delete(taskKey(worker, id));
+    worker.tasks.clear();
+  }
+}
+
+const COUNT_KEYS: readonly (keyof TaskCounts)[] = ['active', 'created', 'completed', 'failed', 'cancelled', 'timedOut', 'dropped'];
+
+function emptyCounts(): MutableCounts {
+  return { active: 0, created: 0, completed: 0, failed: 0, cancelled: 0, timedOut: 0, dropped: 0 };
+}
+
+/** The key of a task in the view's order: `<worker index>:<task id>`. */
+function taskKey(worker: WorkerRecord, id: number): string {
+  return `${worker.index}:${id}`;
+}
+
+function taskIdOf(key: string): number {
+  return Number(key.slice(key.indexOf(':') + 1));
+}
+
+/** Whether a mirrored reason is a `TaskDroppedError` (a task shed by `'drop-oldest'`), as JSON carried it. */
+function isDroppedError(reason: unknown): boolean {
+  return typeof reason === 'object' && reason !== null && (reason as { code?: unknown }).code === 'TASK_DROPPED';
+}

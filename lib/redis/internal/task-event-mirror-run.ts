@@ -1,0 +1,241 @@
+import type { Subscription } from 'rxjs';
+import type { LogSink } from '../../logging/guarded-logger';
+import { RateLimitedWarning } from '../../logging/rate-limited-warning';
+import type { Redactor } from '../../redaction/redactor';
+import type { BackgroundTaskManager } from '../../tasks/background-task-manager';
+import type { TaskEvent } from '../../tasks/task-event';
+import type { TaskCounts } from '../../tasks/task-counts';
+import type { TaskInfo } from '../../tasks/task-info';
+import { TaskDroppedError } from '../../errors/task-dropped-error';
+import { isInstanceOf } from '../../util/promises';
+import type { MirroredHeartbeat, MirroredTaskInfo } from '../stream-entry';
+import type { ResolvedMirrorOptions } from '../mirror-task-events-options';
+import type { TaskEventMirror, TaskEventMirrorStats } from '../task-event-mirror';
+import type { RedisStreamWriter } from './redis-stream-writer';
+import { encodeHeartbeatEntry, encodeTaskEventEntry, encodeWorkerStoppedEntry } from './stream-entry-codec';
+
+/** How often, at most, drops are logged. */
+const DROP_WARNING_INTERVAL_MS = 10_000;
+
+/** How a {@link TaskEventMirrorRun} behaves. */
+export interface MirrorSettings
+  extends Pick<ResolvedMirrorOptions, 'workerId' | 'batchMs' | 'maxBatch' | 'maxQueued' | 'heartbeatMs' | 'maxHeartbeatTasks'> {
+  /** Task names never mirrored. */
+  readonly skipNames: ReadonlySet<string>;
+  readonly logger: LogSink;
+}
+
+/**
+ * Subscribes to a manager's `events$`, encodes each event at once (so the queue holds strings, not the
+ * events' contexts and errors), and hands them to the writer in batches: a batch goes when it is full
+ * (`maxBatch`) or `batchMs` after its first event, and only one batch is in the writer at a time. Beyond
+ * `maxQueued` waiting events, new ones are dropped and counted.
+ *
+ * **Heartbeats.** One at start, then every `heartbeatMs`: the manager's counts and state and its tasks in flight,
+ * taken when it is queued, so that it follows in the stream every event emitted before it (the queue is first in,
+ * first out) and carries the `seq` of the last of them. At most one waits in the queue (a heartbeat due while the
+ * previous one still waits is skipped: the waiting one is recent enough), and heartbeats do not count against
+ * `maxQueued`. `stop()` queues a `worker_stopped` entry last.
+ */
+export class TaskEventMirrorRun implements TaskEventMirror {
+  readonly #writer: RedisStreamWriter;
+  readonly #settings: MirrorSettings;
+  /** The manager's: mirrored events leave the process redacted by its rules. */
+  readonly #redactor: Redactor;
+  readonly #manager: BackgroundTaskManager;
+  readonly #subscription: Subscription;
+  readonly #dropWarning: RateLimitedWarning;
+  /** A random id of this mirror, sent in its heartbeats. */
+  readonly #instance = Math.random().toString(36).slice(2, 12);
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The queued heartbeat entry not yet handed to the writer. */
+  #waitingHeartbeat: readonly string[] | undefined;
+  /** The `seq` of the last event the manager emitted (mirrored or not). */
+  #lastSeq = 0;
+  #heartbeats = 0;
+  /** The finished and dropped tasks among those it mirrors, since it started (see {@link #counts}). */
+  readonly #tally = { created: 0, completed: 0, failed: 0, cancelled: 0, timedOut: 0, dropped: 0 };
+  #queue: (readonly string[])[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #sending = false;
+  #sent: Promise<void> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+  #mirrored = 0;
+  #dropped = 0;
+
+  constructor(manager: BackgroundTaskManager, writer: RedisStreamWriter, settings: MirrorSettings) {
+    this.#writer = writer;
+    this.#settings = settings;
+    this.#manager = manager;
+    this.#redactor = manager.redactor;
+    this.#dropWarning = new RateLimitedWarning(settings.logger, DROP_WARNING_INTERVAL_MS);
+    this.#subscription = manager.events$.subscribe((event) => this.#onEvent(event));
+    if (settings.heartbeatMs > 0) {
+      this.#heartbeat();
+      this.#heartbeatTimer = setInterval(() => this.#heartbeat(), settings.heartbeatMs);
+      this.#heartbeatTimer.unref();
+    }
+  }
+
+  get stats(): TaskEventMirrorStats {
+    return { mirrored: this.#mirrored, queued: this.#queue.length, dropped: this.#dropped, heartbeats: this.#heartbeats };
+  }
+
+  get stopped(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #stop(): Promise<void> {
+    this.#subscription.unsubscribe();
+    clearInterval(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+    try {
+      const stopped = {
+        timestamp: Date.now(),
+        instance: this.#instance,
+        seq: this.#lastSeq,
+        state: this.#manager.state,
+        counts: this.#counts(this.#inFlight().length),
+      };
+      this.#queue.push(encodeWorkerStoppedEntry(stopped, this.#settings.workerId, this.#redactor));
+    } catch (error) {
+      this.#settings.logger.error(`mirrorTaskEvents: could not build the worker_stopped entry: ${this.#settings.logger.describe(error)}`);
+    }
+    this.#send();
+    await this.#sent;
+    // A batch handed over while another was being appended is appended after it: wait for the last one.
+    while (this.#sending) await this.#sent;
+  }
+
+  /** Queues a heartbeat unless one still waits. It never throws. */
+  #heartbeat(): void {
+    if (this.#waitingHeartbeat !== undefined) return;
+    try {
+      const inFlight = this.#inFlight();
+      const tasks: MirroredTaskInfo[] = inFlight.slice(0, this.#settings.maxHeartbeatTasks).map((task) => ({
+        id: task.id,
+        name: task.name,
+        status: task.status as 'pending' | 'running',
+        createdAt: task.createdAt,
+        timeoutMs: task.timeoutMs,
+        context: task.context,
+      }));
+      const heartbeat: MirroredHeartbeat = {
+        timestamp: Date.now(),
+        heartbeatMs: this.#settings.heartbeatMs,
+        instance: this.#instance,
+        seq: this.#lastSeq,
+        state: this.#manager.state,
+        counts: this.#counts(inFlight.length),
+        tasks,
+        tasksOmitted: inFlight.length - tasks.length,
+      };
+      const entry = encodeHeartbeatEntry(heartbeat, this.#settings.workerId, this.#redactor);
+      this.#waitingHeartbeat = entry;
+      this.#queue.push(entry);
+      this.#heartbeats++;
+    } catch (error) {
+      this.#settings.logger.error(`mirrorTaskEvents: could not build a heartbeat: ${this.#settings.logger.describe(error)}`);
+      return;
+    }
+    this.#send();
+  }
+
+  /** The manager's tasks in flight that it mirrors, oldest first. */
+  #inFlight(): TaskInfo[] {
+    return this.#manager
+      .getTaskInfo()
+      .filter((task) => (task.status === 'pending' || task.status === 'running') && !this.#settings.skipNames.has(task.name));
+  }
+
+  /**
+   * The counts of the tasks it mirrors, as a viewer counts them from its events: finished ones since it started,
+   * and `active` tasks in flight now (so they agree with the events read since, and with the tasks listed).
+   */
+  #counts(active: number): TaskCounts {
+    return { active, ...this.#tally };
+  }
+
+  #onEvent(event: TaskEvent): void {
+    this.#lastSeq = event.seq;
+    if (this.#settings.skipNames.has(event.name)) return;
+    this.#count(event);
+    if (this.#queue.length >= this.#settings.maxQueued) {
+      this.#dropped++;
+      this.#dropWarning.warn(
+        () => `mirrorTaskEvents: dropped a task event, ${this.#settings.maxQueued} already waiting (maxQueued); ${this.#dropped} dropped so far`,
+      );
+      return;
+    }
+    this.#queue.push(encodeTaskEventEntry(event, this.#settings.workerId, this.#redactor));
+    if (this.#queue.length >= this.#settings.maxBatch) {
+      this.#send();
+      return;
+    }
+    this.#timer ??= setTimeout(this.#onTimer, this.#settings.batchMs);
+  }
+
+  #count(event: TaskEvent): void {
+    const tally = this.#tally;
+    switch (event.type) {
+      case 'created':
+        tally.created++;
+        return;
+      case 'completed':
+        tally.completed++;
+        return;
+      case 'failed':
+        tally.failed++;
+        return;
+      case 'cancelled':
+        tally.cancelled++;
+        if (isInstanceOf(event.reason, TaskDroppedError)) tally.dropped++; // shed by 'drop-oldest'
+        return;
+      case 'timed_out':
+        tally.timedOut++;
+        return;
+      case 'dropped':
+        tally.dropped++;
+        return;
+      case 'started':
+        return;
+    }
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#send();
+  };
+
+  /** Starts handing batches over, unless that is already going on (the running loop picks up what was queued). */
+  #send(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#sending || this.#queue.length === 0) return;
+    this.#sending = true;
+    this.#sent = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#settings.maxBatch);
+        if (this.#waitingHeartbeat !== undefined && batch.includes(this.#waitingHeartbeat)) this.#waitingHeartbeat = undefined;
+        for (const entry of batch) if (entry[3] === 'task') this.#mirrored++;
+        await this.#writer.appendBatch(batch);
+        // events queued meanwhile wait no longer than they would have: a partial batch goes at once here
+      }
+    } finally {
+      this.#sending = false;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import type { GuardedLogger, LogFields, LogLevelName } from '../../logging/guarded-logger';
+import { RateLimitedWarning } from '../../logging/rate-limited-warning';
+import { UNREADABLE, describeValue, quoteName } from '../../util/describe-value';
+import type { Redactor } from '../../redaction/redactor';
+import type { ShutdownStats } from '../shutdown-stats';
+import type { AnyTaskRun, WorkResult } from './task-run';
+
+/** How often, at most, the manager warns about refused tasks. */
+const DROP_WARNING_INTERVAL_MS = 5_000;
+
+/**
+ * The manager's log lines, one line each (a failure's stack goes as a separate argument, as text):
+ * completions, cancellations and detached work at DEBUG, timeouts at WARN, failures at ERROR, refusals at WARN
+ * at most every five seconds.
+ *
+ * Every method is total: it reads user values (errors, reasons, contexts) only through total formatters, and
+ * the logger is a {@link GuardedLogger}, so a throwing logger or a hostile value costs a line, never an
+ * outcome. The manager calls it only after its books are settled. Messages are only built when their level is
+ * enabled: the debug line of every completion must cost nothing in production.
+ */
+export class TaskLogger {
+  readonly #logger: GuardedLogger;
+  readonly #dropWarning: RateLimitedWarning;
+  readonly #redactor: Redactor;
+  #formatFailures = 0;
+
+  constructor(logger: GuardedLogger, redactor: Redactor) {
+    this.#logger = logger;
+    this.#redactor = redactor;
+    this.#dropWarning = new RateLimitedWarning(logger, DROP_WARNING_INTERVAL_MS);
+  }
+
+  /** How many log calls failed: the logger threw, or a line could not be built. */
+  get failures(): number {
+    return this.#logger.failures + this.#formatFailures;
+  }
+
+  settled(run: AnyTaskRun): void {
+    const outcome = run.outcome;
+    if (outcome === undefined) return;
+    try {
+      // The level is checked first: on a silent logger, a settled task costs no formatting at all (a hot path).
+      switch (outcome.status) {
+        case 'completed':
+          if (!this.#logger.isEnabled('debug')) return;
+          this.#line('debug', run, `Background task ${this.#name(run.name)} completed in ${ms(outcome.durationMs)}`);
+          return;
+        case 'cancelled':
+          if (!this.#logger.isEnabled('debug')) return;
+          this.#line(
+            'debug',
+            run,
+            `Background task ${this.#name(run.name)} cancelled after ${ms(outcome.durationMs)}: ${this.#redactor.describe(outcome.reason)}`,
+          );
+          return;
+        case 'timed_out':
+          if (!this.#logger.isEnabled('warn')) return;
+          this.#line('warn', run, `Background task ${this.#name(run.name)} timed out after ${run.timeoutMs} ms`);
+          return;
+        case 'failed':
+          if (!this.#logger.isEnabled('error')) return;
+          this.#line(
+            'error',
+            run,
+            `Background task ${this.#name(run.name)} failed after ${ms(outcome.durationMs)}: ${this.#redactor.describe(outcome.error)}`,
+            outcome.error,
+          );
+          return;
+        case 'dropped':
+          return; // logged, rate-limited, when it was refused
+      }
+    } catch {
+      this.#formatFailures++;
+    }
+  }
+
+  dropped(name: string, why: 'overflow' | 'shutdown' | 'rejected', pending: number): void {
+    try {
+      if (!this.#logger.isEnabled('warn')) return;
+      this.#dropWarning.warn(() =>
+        why === 'shutdown'
+          ? `Background task ${this.#name(name)} dropped: the manager is shut down`
+          : `Background task ${this.#name(name)} ${why === 'rejected' ? 'rejected' : 'dropped'}: ${pending} tasks in flight (maxPendingTasks)`,
+      );
+    } catch {
+      this.#formatFailures++;
+    }
+  }
+
+  detachedWorkStopped(run: AnyTaskRun, result: WorkResult | undefined): void {
+    try {
+      if (!this.#logger.isEnabled('debug')) return;
+      const ageMs = run.info(performance.now()).ageMs;
+      const how = result === undefined ? 'stopped' : result.ok ? 'finished' : `failed: ${this.#redactor.describe(result.error)}`;
+      const message =
+        `Work of background task ${this.#name(run.name)} ${how} ${ms(ageMs)} after creation, ` +
+        `after the task was ${run.status === 'timed_out' ? 'timed out' : 'cancelled'}`;
+      this.#logger.log('debug', message, this.#logger.structured ? this.#fields(run) : undefined);
+    } catch {
+      this.#formatFailures++;
+    }
+  }
+
+  /** A user callback threw: a stream subscriber, a task handle's subscriber, an Observable work's teardown. */
+  callbackFailed(error: unknown, what: string): void {
+    try {
+      if (!this.#logger.isEnabled('error')) return;
+      this.#logger.error(`${what} threw: ${this.#redactor.describe(error)}`, error);
+    } catch {
+      this.#formatFailures++;
+    }
+  }
+
+  waitTimedOut(timeoutMs: number, remaining: number): void {
+    this.#logger.warn(`waitForAll timed out after ${timeoutMs} ms with ${remaining} background tasks still in flight`);
+  }
+
+  shutDown(stats: ShutdownStats): void {
+    const message =
+      `Background task manager shut down (${stats.status}): ${stats.completedTasks} of ${stats.initialTasks} tasks stopped, ` +
+      `${stats.remainingTasks} still running, in ${stats.durationMs} ms`;
+    if (stats.status === 'completed') this.#logger.info(message);
+    else this.#logger.warn(message);
+  }
+
+  /**
+   * One line about a task: a text logger gets the context (redacted) in the message; a structured one (pino,
+   * winston) gets it, with the task's id, name, status and duration, as fields.
+   */
+  /** A task's name for a message: redacted first (the whole of it), then quoted on one line. */
+  #name(name: string): string {
+    return quoteName(this.#redactor.text(name));
+  }
+
+  #line(level: LogLevelName, run: AnyTaskRun, message: string, error?: unknown): void {
+    if (this.#logger.structured) this.#logger.log(level, message, this.#fields(run), error);
+    else this.#logger.log(level, `${message}${this.#context(run)}`, undefined, error);
+  }
+
+  /** The task's fields, named after OpenTelemetry's conventions (see `AgentflowLogger`). */
+  #fields(run: AnyTaskRun): LogFields {
+    const outcome = run.outcome;
+    return {
+      'agentflow.task.id': run.id,
+      'agentflow.task.name': run.name,
+      'agentflow.task.status': run.status,
+      ...(outcome === undefined ? {} : { 'agentflow.task.duration_ms': outcome.durationMs }),
+      'agentflow.task.context': run.context, // redacted, with every field, by the GuardedLogger
+    };
+  }
+
+  /** The task's context for a log line, secrets redacted; empty for an empty context. */
+  #context(run: AnyTaskRun): string {
+    const context = run.context;
+    try {
+      for (const _key in context) return ` context=${describeValue(this.#redactor.record(context))}`;
+      return '';
+    } catch {
+      return ` context=${UNREADABLE}`;
+    }
+  }
+}
+
+/** A duration for a log line: whole milliseconds (the books keep fractions from the monotonic clock). */
+function ms(durationMs: number): string {
+  return `${Math.round(durationMs)} ms`;
+}

@@ -1,0 +1,7 @@
+/**
+ * Node's `require`, for the one optional dependency loaded at first use (`redis`): synchronous, because the
+ * constructors that need it are. The ES module build of the package replaces this file with one that makes the
+ * same function with `createRequire(import.meta.url)` (see `.ci/build.js`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const nodeRequire: NodeJS.Require = require;
