@@ -1,16 +1,28 @@
 import { expect } from 'chai';
-import { InvalidArgumentError } from '../../lib';
+import { AgentflowError, InvalidArgumentError, TaskCancelledError } from '../../lib';
 
 describe('errors', () => {
   describe('InvalidArgumentError', () => {
     it('is a TypeError with code INVALID_ARGUMENT, the argument, the value, and a message naming both', () => {
       const error = new InvalidArgumentError('timeoutMs', 'a finite number > 0', 0);
       expect(error).to.be.instanceOf(TypeError);
+      expect(error).to.be.instanceOf(AgentflowError);
+      expect(error).to.be.instanceOf(Error);
       expect(error.name).to.equal('InvalidArgumentError');
       expect(error.code).to.equal('INVALID_ARGUMENT');
       expect(error.argument).to.equal('timeoutMs');
       expect(error.value).to.equal(0);
       expect(error.message).to.equal('Expected `timeoutMs` to be a finite number > 0, got 0');
+    });
+
+    it('is an AgentflowError without making other errors one, and subclasses keep their own instanceof', () => {
+      expect(new TypeError('plain')).not.to.be.instanceOf(AgentflowError);
+      expect({ code: 'INVALID_ARGUMENT' }).not.to.be.instanceOf(AgentflowError);
+      expect(new InvalidArgumentError('a', 'b', 1)).not.to.be.instanceOf(TaskCancelledError);
+      expect(new TaskCancelledError('t')).to.be.instanceOf(AgentflowError);
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      expect(() => proxy instanceof AgentflowError).to.throw(TypeError); // the ordinary check reads its prototype
     });
 
     const described: [string, unknown, string][] = [

@@ -147,6 +147,14 @@ describe('examples/dashboard in cluster mode (Redis)', function () {
     });
     expect(tasks.workers['worker-test'].map((task: { name: string }) => task.name)).to.deep.equal(['hanging']);
     expect(tasks.inFlight[self]).to.equal(0);
+
+    const workers = await waitUntil('cluster-workers naming both workers alive', () => {
+      const latest = [...events.frames].reverse().find((frame) => frame.event === 'cluster-workers')?.data as
+        | Record<string, { status: string; lastSeenAt: number }>
+        | undefined;
+      return latest?.['worker-test']?.status === 'alive' && latest[self]?.status === 'alive' ? latest : undefined;
+    });
+    expect(workers['worker-test']?.lastSeenAt).to.be.within(Date.now() - 60_000, Date.now() + 5_000);
     expect(dashboard.cluster?.events.connections).to.equal(1);
 
     hanging.cancel('done');

@@ -30,8 +30,8 @@ describe('examples/dashboard server', () => {
   });
 
   /** A dashboard on a free port, without the timer's agent runs (the tests count tasks exactly). */
-  async function start(): Promise<Dashboard> {
-    dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0 });
+  async function start(options: { shutdownTimeoutMs?: number } = {}): Promise<Dashboard> {
+    dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0, ...options });
     return dashboard;
   }
 
@@ -74,10 +74,36 @@ describe('examples/dashboard server', () => {
       await start();
       const info = await request(url('/info'));
       expect(info.json()).to.deep.include({ maxPendingTasks: 300, overflow: 'drop-newest', state: 'running' });
+      // The event stream's figures, which the page shows (viewers, dropped).
+      expect(info.json().stream).to.include({ clients: 0, dropped: 0, refused: 0 });
 
       const missing = await request(url('/nothing-here'));
       expect(missing.status).to.equal(404);
       expect(missing.json().error).to.equal('no page at /nothing-here');
+    });
+
+    it('routes only paths in normal form: //x/shutdown, /a/../shutdown and the like get 400 and reach nothing', async () => {
+      const { manager } = await start();
+      for (const rawPath of ['//x/shutdown', '/a/../shutdown', '/./shutdown', '/tasks/../shutdown', '/a\\..\\shutdown', '/samples/./quick']) {
+        const response = await request(url('/'), 'POST', {}, rawPath);
+        expect(response.status, rawPath).to.equal(400);
+        expect(response.headers['x-content-type-options'], rawPath).to.equal('nosniff');
+      }
+      expect(manager.state).to.equal('running');
+      expect(manager.getTaskCount()).to.equal(0);
+      expect((await request(url('/'), 'GET', {}, '/info?x=1')).status).to.equal(200);
+    });
+
+    it('sends nosniff and no-store on every answer: JSON, the page, the browser client and the event stream', async () => {
+      await start();
+      for (const path of ['/', '/app.js', '/info', '/agentflow-client.js', '/nothing-here']) {
+        const response = await request(url(path));
+        expect(response.headers['x-content-type-options'], path).to.equal('nosniff');
+      }
+      for (const path of ['/info', '/nothing-here']) expect((await request(url(path))).headers['cache-control'], path).to.equal('no-store');
+      const head = await request(url('/events'), 'HEAD');
+      expect(head.headers['x-content-type-options']).to.equal('nosniff');
+      expect(head.headers['cache-control']).to.equal('no-store, no-transform');
     });
 
     it('refuses a Host that is not a loopback name (DNS rebinding) with 403', async () => {
@@ -196,6 +222,30 @@ describe('examples/dashboard server', () => {
       const refused = await post('/samples/quick');
       expect(refused.status).to.equal(409);
       expect(refused.json().error).to.equal('the manager is shutdown: it accepts no new tasks');
+    });
+
+    it('answers the tasks still running with their secrets as [REDACTED]', async () => {
+      const { manager } = await start({ shutdownTimeoutMs: 50 });
+      const secrets = ['pa55-w0rd-value', 'sk-proj-abcdefghijklmnop1234', 'c00kie-value-1', 'rtok-abcdef-0987'];
+      const stuck = new Promise<void>(() => undefined); // ignores its signal: still running when shutdown gives up
+      manager.createTask(() => stuck, {
+        name: `sync ${secrets[1]}`,
+        context: {
+          userId: 'visible-user',
+          password: secrets[0],
+          db: `postgres://app:${secrets[0]}@db.internal/app`,
+          headers: [{ name: 'Cookie', value: secrets[2] }],
+          oauth: new Map([['refresh_token', secrets[3]]]),
+        },
+      });
+
+      const response = await post('/shutdown');
+
+      expect(response.status).to.equal(200);
+      const stats = response.json();
+      expect(stats.remainingTasks).to.equal(1);
+      expect(response.body).to.contain('[REDACTED]').and.contain('visible-user').and.contain('db.internal/app');
+      for (const secret of secrets) expect(response.body).not.to.contain(secret);
     });
   });
 

@@ -3,7 +3,7 @@
  * browser). Without Chromium the spec skips, saying so, except in CI (`CI` set), where it fails.
  *
  * Screenshots go to test-output/ (gitignored): dashboard.png (a burst over the cap), dashboard-shutdown.png,
- * dashboard-1000.png (1,000 tasks in flight).
+ * dashboard-1000.png (1,000 tasks in flight), dashboard-cluster.png (the cluster panel, Redis needed).
  */
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import log from 'loglevel';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sinon from 'sinon';
-import { DEFAULT_LOGGER_NAME } from '../../lib';
+import { BackgroundTaskManager, DEFAULT_LOGGER_NAME, RedisStreamsPublisher, mirrorTaskEvents } from '../../lib';
+import { adminClient, deleteKeys, randomPrefix, requireRedis } from '../support/redis';
 import { startDashboard, type Dashboard } from '../../examples/dashboard/server';
 import { eventually } from './support/http';
 
@@ -106,6 +107,8 @@ describe('examples/dashboard in Chromium (e2e)', function () {
 
     // Quick tasks: ten send_email tasks appear in the counts and the log.
     await current.waitForFunction(() => document.getElementById('count-created')?.textContent !== '– created');
+    // The header shows the event stream's own figures: this page is its one viewer.
+    await current.waitForFunction(() => document.getElementById('viewers')?.textContent === '1 viewer', undefined, WAIT);
     const completedBefore = await count(current, 'count-completed');
     await current.click('#start-quick');
     await current.waitForFunction(
@@ -187,6 +190,36 @@ describe('examples/dashboard in Chromium (e2e)', function () {
 
     expect(pageErrors).to.deep.equal([]);
     expect(error.called, 'nothing was logged at ERROR').to.equal(false);
+  });
+
+  it('shows each worker of the cluster with its status: alive, then stopped once its mirror stops (Redis)', async function () {
+    await requireRedis(this);
+    const prefix = randomPrefix('dashboard-e2e');
+    const stream = `${prefix}:events`;
+    const workerManager = new BackgroundTaskManager({ logger: log.getLogger('dashboard-e2e-worker') });
+    const publisher = new RedisStreamsPublisher({ stream, workerId: 'worker-e2e' });
+    const mirror = mirrorTaskEvents(workerManager, publisher, { heartbeatMs: 500, batchMs: 5 });
+    const admin = await adminClient();
+    try {
+      dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0, cluster: { stream } });
+      const current = await open(dashboard);
+      await workerManager.createTask(async () => 1, { name: 'one' }).done;
+      const status = current.locator('#cluster-rows tr[data-worker="worker-e2e"] td[data-key="status"]');
+      await status.filter({ hasText: /^alive$/ }).waitFor(WAIT);
+      await current.locator('#cluster-rows tr.self td[data-key="status"]').filter({ hasText: /^alive$/ }).waitFor(WAIT);
+
+      await workerManager.shutdown();
+      await mirror.stop();
+      await status.filter({ hasText: /^stopped$/ }).waitFor(WAIT);
+      await current.screenshot({ path: join(OUTPUT, 'dashboard-cluster.png') });
+      expect(pageErrors).to.deep.equal([]);
+    } finally {
+      await workerManager.shutdown();
+      await mirror.stop();
+      await publisher.close();
+      await deleteKeys(admin, prefix);
+      await admin.close();
+    }
   });
 
   it('stays responsive with 1,000 tasks in flight, rendering at most 200 rows', async () => {

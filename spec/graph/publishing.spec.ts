@@ -127,7 +127,12 @@ describe('Graph event publishing', () => {
         .setEntryPoint('bad')
         .compile(),
     );
-    await app.invoke().catch(() => undefined);
+    const failure = await app.invoke().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure, 'invoke() rejects with the node’s error').to.be.instanceOf(Error);
+    expect((failure as Error).message).to.equal('kaput');
     await app.taskManager.waitForAll();
     expect(publisher.summary()).to.deep.equal([
       'graph_execution.start',

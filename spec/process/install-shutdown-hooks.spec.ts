@@ -152,7 +152,7 @@ function managerFixture(options: string): string {
 /** A compiled graph whose one node starts two cooperative background tasks; hooks installed on the graph. */
 const GRAPH_FIXTURE = `${PRELUDE}
 (async () => {
-  const graph = new StateGraph({ logger })
+  const graph = new StateGraph()
     .addNode('spawn', (_state, _config, tasks = inject(BackgroundTaskManager)) => {
       tasks.createTask(cooperative('graph-task-1'), { name: 'graph-task-1', timeoutMs: 60000 });
       tasks.createTask(cooperative('graph-task-2'), { name: 'graph-task-2', timeoutMs: 60000 });
@@ -213,7 +213,7 @@ clearInterval(keepAlive);
 const GRAPH_EXIT_FIXTURE = `${PRELUDE}
 clearInterval(keepAlive);
 (async () => {
-  const graph = new StateGraph({ logger })
+  const graph = new StateGraph()
     .addNode('spawn', (_state, _config, tasks = inject(BackgroundTaskManager)) => {
       for (let i = 0; i < 10; i++) tasks.createTask(cooperative('timed-' + i), { name: 'timed-' + i, timeoutMs: 60000 });
       tasks.createTask(() => sleep(5), { name: 'quick', timeoutMs: 60000 });
@@ -256,6 +256,9 @@ async function exitByItself(script: string): Promise<ExitByItself> {
   const exit = await child.exited;
   return { exit, afterStatsMs: exit.exitedAt - statsAt };
 }
+
+/** An object with a `log` method but none of the level methods a logger needs. */
+const NOT_A_LOGGER = { log(): void {} };
 
 describe('installShutdownHooks()', function () {
   this.timeout(60_000);
@@ -379,6 +382,7 @@ describe('installShutdownHooks()', function () {
       const app = new StateGraph().addNode('noop', () => ({})).setEntryPoint('noop').compile();
       const before = counts();
       const remove = installShutdownHooks(app);
+      expect(counts(), 'one listener each on SIGINT and SIGTERM').to.deep.equal([before[0]! + 1, before[1]! + 1, before[2]]);
       remove();
       expect(counts()).to.deep.equal(before);
       return app.close();
@@ -399,7 +403,7 @@ describe('installShutdownHooks()', function () {
         'onShutdown',
         'print',
       ],
-      ['a logger that is not one', () => installShutdownHooks(manager, { logger: console } as unknown as ShutdownHooksOptions), 'logger', console],
+      ['a logger that is not one', () => installShutdownHooks(manager, { logger: NOT_A_LOGGER } as unknown as ShutdownHooksOptions), 'logger', NOT_A_LOGGER],
     ];
     for (const [what, call, argument, value] of refused) {
       it(`refuses ${what} with an InvalidArgumentError naming \`${argument}\`, and installs nothing`, () => {

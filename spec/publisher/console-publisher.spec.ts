@@ -39,6 +39,24 @@ describe('ConsolePublisher', () => {
     expect(lines[0]?.line).to.include("node='a\\u000ab'");
   });
 
+  async function captureLine(options: { redact: false }, fields: { userId: string }): Promise<string | undefined> {
+    const { logger, lines } = recordingLogger();
+    await new ConsolePublisher({ logger, ...options }).publish(createGraphExecutionEvent('start', fields));
+    return lines[0]?.line;
+  }
+
+  it('escapes control characters in the run, thread and user ids too (no forged line, no terminal control)', async () => {
+    const { logger, lines } = recordingLogger();
+    await new ConsolePublisher({ logger }).publish(
+      createGraphExecutionEvent('start', { runId: 'r\r\u2028', threadId: 't\n[ERROR] forged', userId: 'a\u001b[2J\u202e' }),
+    );
+    expect(lines).to.have.length(1);
+    // Control characters are escaped; a terminal sequence is removed by the redactor (a space in its place).
+    expect(lines[0]?.line).to.equal('graph_execution.start run=r\\u000d\\u2028 thread=t\\u000a[ERROR] forged user=a \\u202e');
+    const raw = await captureLine({ redact: false }, { userId: 'a\u001b[2J' });
+    expect(raw).to.equal('graph_execution.start run=- thread=- user=a\\u001b[2J');
+  });
+
   it('writes at the configured level, and error events at error', async () => {
     const { logger, lines } = recordingLogger();
     const publisher = new ConsolePublisher({ logger, level: 'debug' });

@@ -12,20 +12,13 @@ import {
   publishEvent,
 } from '../../lib';
 import { FakeRedisClient } from '../support/fake-redis-client';
-import { capturingLogger, deferred } from '../support/helpers';
+import { capturingLogger, deferred, thrownBy } from '../support/helpers';
 
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** The mirrored events' `type` and task name, as the fake client received them. */
 function mirrored(fake: FakeRedisClient): string[] {
-  return fake.xaddField('json').map((json) => {
+  const kinds = fake.xaddField('kind');
+  return fake.xaddField('json').filter((_, index) => kinds[index] === 'task').map((json) => {
     const event = JSON.parse(json) as { type: string; name: string };
     return `${event.type} ${event.name}`;
   });
@@ -54,20 +47,21 @@ describe('mirrorTaskEvents()', () => {
 
   it('appends each task event with kind task, its type and the workerId (default: the publisher\'s)', async () => {
     fake.autoReply = true;
-    const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 1 });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 1 });
     await manager.createTask(async () => 'ok', { name: 'job', context: { threadId: 't-9' } }).done;
     await mirror.stop();
     expect(mirrored(fake)).to.deep.equal(['created job', 'started job', 'completed job']);
-    expect(fake.xaddField('kind')).to.deep.equal(['task', 'task', 'task']);
-    expect(fake.xaddField('type')).to.deep.equal(['created', 'started', 'completed']);
-    expect(fake.xaddField('workerId')).to.deep.equal(['publisher-worker', 'publisher-worker', 'publisher-worker']);
-    expect(fake.xaddField('threadId')).to.deep.equal(['t-9', 't-9', 't-9']);
-    expect(mirror.stats).to.deep.equal({ mirrored: 3, queued: 0, dropped: 0 });
+    // stop() appends the worker's last entry after its events
+    expect(fake.xaddField('kind')).to.deep.equal(['task', 'task', 'task', 'worker_stopped']);
+    expect(fake.xaddField('type')).to.deep.equal(['created', 'started', 'completed', 'worker_stopped']);
+    expect(fake.xaddField('workerId')).to.deep.equal(['publisher-worker', 'publisher-worker', 'publisher-worker', 'publisher-worker']);
+    expect(fake.xaddField('threadId')).to.deep.equal(['t-9', 't-9', 't-9', '']);
+    expect(mirror.stats).to.deep.equal({ mirrored: 3, queued: 0, dropped: 0, heartbeats: 0 });
   });
 
   it('uses the workerId it is given', async () => {
     fake.autoReply = true;
-    const mirror = mirrorTaskEvents(manager, publisher, { workerId: 'billing-1', batchMs: 1 });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, workerId: 'billing-1', batchMs: 1 });
     await manager.createTask(async () => undefined).done;
     await mirror.stop();
     expect(new Set(fake.xaddField('workerId'))).to.deep.equal(new Set(['billing-1']));
@@ -76,7 +70,7 @@ describe('mirrorTaskEvents()', () => {
   it('sends a full batch at once and a partial one batchMs after its first event', async () => {
     clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     fake.autoReply = true;
-    const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 100, maxBatch: 4 });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 100, maxBatch: 4 });
     const release = deferred();
     manager.createTask(() => release.promise, { name: 'a' });
     manager.createTask(() => release.promise, { name: 'b' });
@@ -96,24 +90,24 @@ describe('mirrorTaskEvents()', () => {
     release.resolve();
     await manager.waitForAll();
     await mirror.stop();
-    expect(mirror.stats).to.deep.equal({ mirrored: 9, queued: 0, dropped: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 9, queued: 0, dropped: 0, heartbeats: 0 });
   });
 
   it('holds at most maxQueued events while a batch is being appended: it drops and counts the rest', async () => {
     const warn = sinon.stub(getDefaultLogger(), 'warn');
-    const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 1, maxBatch: 2, maxQueued: 3 });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 1, maxBatch: 2, maxQueued: 3 });
     const release = deferred();
     for (let i = 1; i <= 5; i++) manager.createTask(() => release.promise, { name: `t${i}` });
     // 'created' x5: the first 2 go out as a batch (no reply yet), the next 3 wait
     expect(fake.commands).to.have.length(2);
-    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 0, heartbeats: 0 });
     await Promise.resolve(); // 'started' x5: all dropped, the queue is full
-    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 5 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 5, heartbeats: 0 });
 
     fake.autoReply = true;
     fake.answerAll();
     await mirror.stop();
-    expect(mirror.stats).to.deep.equal({ mirrored: 5, queued: 0, dropped: 5 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 5, queued: 0, dropped: 5, heartbeats: 0 });
     expect(mirrored(fake)).to.deep.equal(['created t1', 'created t2', 'created t3', 'created t4', 'created t5']);
     expect(warn.callCount).to.equal(1); // rate-limited: one line for the burst
     expect(String(warn.firstCall.args[0])).to.include('maxQueued');
@@ -123,19 +117,19 @@ describe('mirrorTaskEvents()', () => {
 
   it(`leaves out the '${PUBLISH_EVENT_TASK_NAME}' tasks unless includePublishTasks`, async () => {
     fake.autoReply = true;
-    const without = mirrorTaskEvents(manager, publisher, { batchMs: 1 });
-    const withThem = mirrorTaskEvents(manager, publisher, { batchMs: 1, includePublishTasks: true, workerId: 'all' });
+    const without = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 1 });
+    const withThem = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 1, includePublishTasks: true, workerId: 'all' });
     publishEvent(createGraphExecutionEvent('start'), publisher, manager);
     await manager.waitForAll();
     await without.stop();
     await withThem.stop();
     expect(without.stats.mirrored).to.equal(0);
     expect(withThem.stats.mirrored).to.equal(3);
-    expect(fake.xaddField('kind').sort()).to.deep.equal(['event', 'task', 'task', 'task']);
+    expect(fake.xaddField('kind').sort()).to.deep.equal(['event', 'task', 'task', 'task', 'worker_stopped', 'worker_stopped']);
   });
 
   it('stop() unsubscribes at once, hands over what is queued, waits for that batch, and is idempotent', async () => {
-    const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 60_000 });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 60_000 });
     manager.createTask(async () => undefined, { name: 'queued' }); // 'created' is queued for a minute
     const stopping = mirror.stop();
     expect(mirror.stopped).to.equal(true);
@@ -149,13 +143,13 @@ describe('mirrorTaskEvents()', () => {
     fake.answerAll();
     await stopping;
     await manager.waitForAll();
-    expect(mirror.stats).to.deep.equal({ mirrored: 1, queued: 0, dropped: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 1, queued: 0, dropped: 0, heartbeats: 0 });
   });
 
   it('supports await using', async () => {
     fake.autoReply = true;
     {
-      await using mirror = mirrorTaskEvents(manager, publisher, { batchMs: 60_000 });
+      await using mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 60_000 });
       manager.createTask(async () => undefined, { name: 'job' });
       expect(mirror.stats.queued).to.equal(1);
     }
@@ -167,6 +161,9 @@ describe('mirrorTaskEvents()', () => {
       [() => mirrorTaskEvents({} as never, publisher), 'manager'],
       [() => mirrorTaskEvents(manager, new ObservablePublisher() as never), 'publisher'],
       [() => mirrorTaskEvents(manager, publisher, { workerId: '' }), 'workerId'],
+      [() => mirrorTaskEvents(manager, publisher, { workerId: 'w'.repeat(1_025) }), 'workerId'],
+      [() => mirrorTaskEvents(manager, publisher, { heartbeatMs: -1 }), 'heartbeatMs'],
+      [() => mirrorTaskEvents(manager, publisher, { maxHeartbeatTasks: 1.5 }), 'maxHeartbeatTasks'],
       [() => mirrorTaskEvents(manager, publisher, { batchMs: 0 }), 'batchMs'],
       [() => mirrorTaskEvents(manager, publisher, { maxBatch: 0 }), 'maxBatch'],
       [() => mirrorTaskEvents(manager, publisher, { maxQueued: 2.5 }), 'maxQueued'],

@@ -16,12 +16,9 @@ import { capturingLogger } from '../support/helpers';
 import {
   adminClient,
   CLOSED_PORT_URL,
-  deleteKeys,
-  randomPrefix,
+  OwnRedis,
   redisAnswers,
   requireRedis,
-  startRedis,
-  stopRedis,
   waitFor,
 } from '../support/redis';
 
@@ -44,31 +41,24 @@ function event(i: number): EventModel {
 }
 
 describe('Redis outages', () => {
-  describe('Redis restarted mid-run', function () {
-    let prefix: string | undefined;
-    let stoppedRedis = false;
+  describe('Redis restarted mid-run (a redis-server of its own: the shared one is never stopped)', function () {
+    let redis: OwnRedis | undefined;
     before(async function () {
       await requireRedis(this);
-    });
-    beforeEach(() => {
-      prefix = randomPrefix('restart');
+      redis = await OwnRedis.start();
     });
     after(async () => {
-      // whatever happened, leave Redis running for the next specs (and the other users of this machine)
-      if (stoppedRedis) await startRedis();
-      if (prefix === undefined) return;
-      const admin = await adminClient();
-      await deleteKeys(admin, prefix);
-      await admin.close();
+      await redis?.close();
     });
 
     it('the publisher reconnects by itself, the subscriber recreates its group, and every lost event is counted', async function () {
       this.timeout(25_000);
-      const stream = `${String(prefix)}:events`;
+      const own = redis as OwnRedis;
+      const stream = 'restart:events';
       const quiet = capturingLogger('warn');
       const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
-      const publisher = new RedisStreamsPublisher({ stream, maxBuffered: 10, logger: quiet.logger });
-      const subscriber = new RedisStreamsSubscriber({ stream, group: 'g', consumer: 'c', blockMs: 200, logger: quiet.logger });
+      const publisher = new RedisStreamsPublisher({ url: own.url, stream, maxBuffered: 10, logger: quiet.logger });
+      const subscriber = new RedisStreamsSubscriber({ url: own.url, stream, group: 'g', consumer: 'c', blockMs: 200, logger: quiet.logger });
       const received: StreamEntry[] = [];
       const subscription = subscriber.events$.subscribe((entry) => received.push(entry));
       let sent = 0;
@@ -84,14 +74,13 @@ describe('Redis outages', () => {
         await waitFor('the first 100 events to be read', () => received.length === 100);
 
         ticker = setInterval(publishOne, 2); // keeps publishing through the outage
-        stoppedRedis = true;
-        await stopRedis();
+        await own.stop();
         await waitFor('the publisher to notice', () => publisher.stats.buffered > 0 || publisher.stats.dropped > 0);
         const publishedBefore = publisher.stats.published;
         const receivedBefore = received.length;
         await sleep(300);
-        expect(await redisAnswers()).to.equal(false);
-        await startRedis();
+        expect(await redisAnswers(own.url)).to.equal(false);
+        await own.restart();
         await waitFor('the publisher to reconnect', () => publisher.stats.reconnects >= 1, 10_000);
         await sleep(200);
         clearInterval(ticker);
@@ -111,7 +100,7 @@ describe('Redis outages', () => {
         expect(stats.dropped).to.be.greaterThan(0);
         expect(stats.reconnects).to.be.at.least(1);
         // ...and the stream (empty after a restart without persistence) holds exactly what was appended since
-        const fresh = await adminClient();
+        const fresh = await adminClient(own.url);
         const entries = (await fresh.sendCommand(['XRANGE', stream, '-', '+'])) as [string, string[]][];
         await fresh.close();
         expect(entries.length).to.equal(stats.published - publishedBefore);
@@ -121,7 +110,7 @@ describe('Redis outages', () => {
       } finally {
         if (ticker !== undefined) clearInterval(ticker);
         subscription.unsubscribe();
-        if (stoppedRedis) await startRedis();
+        await own.restart(); // whatever happened, up again for close()
         await subscriber.close();
         await publisher.close();
         await manager.shutdown();
@@ -160,8 +149,8 @@ describe('Redis outages', () => {
       const stats = publisher.stats;
       expect(stats.buffered).to.equal(1_000); // maxBuffered
       expect(stats.published + stats.failed + stats.inFlight).to.equal(0);
-      // events and mirrored task events (3 per published event) all end up held or dropped
-      expect(stats.buffered + stats.dropped).to.equal(sent + mirror.stats.mirrored);
+      // events, mirrored task events (3 per published event) and the mirror's heartbeats all end up held or dropped
+      expect(stats.buffered + stats.dropped).to.equal(sent + mirror.stats.mirrored + mirror.stats.heartbeats);
       expect(mirror.stats.dropped).to.equal(0);
       expect(manager.getTaskCount()).to.equal(0);
       // 3,000 more events of 1 KB each, and not a megabyte more held
@@ -173,7 +162,7 @@ describe('Redis outages', () => {
       await publisher.close();
       expect(performance.now() - closeStarted).to.be.below(2_000);
       expect(publisher.stats.buffered).to.equal(0);
-      expect(publisher.stats.dropped).to.equal(sent + mirror.stats.mirrored);
+      expect(publisher.stats.dropped).to.equal(sent + mirror.stats.mirrored + mirror.stats.heartbeats + 1); // + its worker_stopped entry
       expect(publisher.stats.reconnects).to.equal(0);
       await manager.shutdown();
     });

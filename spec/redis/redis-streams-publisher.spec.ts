@@ -11,21 +11,13 @@ import {
   type RedisStreamsClient,
 } from '../../lib';
 import { FakeRedisClient } from '../support/fake-redis-client';
-import { capturingLogger } from '../support/helpers';
+import { capturingLogger, thrownBy } from '../support/helpers';
 import { adminClient, connectionNames, deleteKeys, randomPrefix, requireRedis, REDIS_URL, waitFor } from '../support/redis';
 
 function event(i: number): EventModel {
   return createNodeExecutionEvent('step', 'progress', { content: `event ${i}`, runId: 'run-1', threadId: 'thread-1' });
 }
 
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('RedisStreamsPublisher', () => {
   describe('with a stand-in client (no server needed)', () => {
@@ -184,7 +176,7 @@ describe('RedisStreamsPublisher', () => {
         [{ maxBuffered: -5 }, 'maxBuffered'],
         [{ closeTimeoutMs: -1 }, 'closeTimeoutMs'],
         [{ publishTimeoutMs: 0 }, 'publishTimeoutMs'],
-        [{ logger: console }, 'logger'],
+        [{ logger: { log: console.log } }, 'logger'],
       ];
       for (const [options, argument] of cases) {
         const error = thrownBy(() => new RedisStreamsPublisher(options));

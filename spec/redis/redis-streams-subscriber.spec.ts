@@ -12,9 +12,10 @@ import {
   type RedisStreamsClient,
   type StreamEntry,
 } from '../../lib';
-import { capturingLogger, deferred } from '../support/helpers';
+import { capturingLogger, deferred, thrownBy } from '../support/helpers';
 import { adminClient, connectionNames, deleteKeys, randomPrefix, REDIS_URL, requireRedis, waitFor } from '../support/redis';
 import { runInChild } from '../support/run-in-child';
+import { createClient } from 'redis';
 
 /** Appends `count` events (contents `event 0`, `event 1`, ...) to `stream` and waits until Redis has them. */
 async function publishEvents(stream: string, count: number, first = 0): Promise<void> {
@@ -27,7 +28,9 @@ async function publishEvents(stream: string, count: number, first = 0): Promise<
 }
 
 function contentOf(entry: StreamEntry): string {
-  return entry.kind === 'event' ? entry.event.content : `${entry.workerId} ${entry.event.type} ${entry.event.name}`;
+  if (entry.kind === 'event') return entry.event.content;
+  if (entry.kind === 'task') return `${entry.workerId} ${entry.event.type} ${entry.event.name}`;
+  return `${entry.workerId} ${entry.kind}`;
 }
 
 function collect(subscriber: RedisStreamsSubscriber, count: number, timeoutMs = 5_000): Promise<StreamEntry[]> {
@@ -39,14 +42,6 @@ async function pendingCount(admin: RedisStreamsClient, stream: string, group: st
   return Number(summary[0]);
 }
 
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('RedisStreamsSubscriber', () => {
   describe('options', () => {
@@ -115,7 +110,7 @@ describe('RedisStreamsSubscriber', () => {
     it('reads back published events and mirrored task events in stream order, each with its stream id', async () => {
       const manager = new BackgroundTaskManager();
       const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-1' });
-      const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 10 });
+      const mirror = mirrorTaskEvents(manager, publisher, { batchMs: 10, heartbeatMs: 0 });
       await publisher.publish(createNodeExecutionEvent('fetch', 'start', { runId: 'r-1', threadId: 't-1', data: { page: 1 } }));
       const handle = manager.createTask(async () => 42, { name: 'fetch_page', context: { threadId: 't-1' } });
       await handle.done;
@@ -123,8 +118,14 @@ describe('RedisStreamsSubscriber', () => {
       await publisher.close();
       await manager.shutdown();
 
-      const entries = await collect(subscriberFor(), 4);
-      expect(entries.map(contentOf)).to.deep.equal(['', 'w-1 created fetch_page', 'w-1 started fetch_page', 'w-1 completed fetch_page']);
+      const entries = await collect(subscriberFor(), 5);
+      expect(entries.map(contentOf)).to.deep.equal([
+        '',
+        'w-1 created fetch_page',
+        'w-1 started fetch_page',
+        'w-1 completed fetch_page',
+        'w-1 worker_stopped', // the mirror's last entry, from stop()
+      ]);
       const ids = entries.map((entry) => entry.streamId);
       expect([...ids].sort((a, b) => compareIds(a, b))).to.deep.equal(ids);
       const [first, created] = entries;
@@ -136,6 +137,30 @@ describe('RedisStreamsSubscriber', () => {
       expect(created.event).to.include({ type: 'created', id: handle.id, name: 'fetch_page' });
       expect(created.event.context).to.deep.equal({ threadId: 't-1' });
       expect(await pendingCount(admin, stream, 'g')).to.equal(0);
+    });
+
+    it('reads through a client that speaks RESP3 (node-redis 6 by default): the map replies give their entries, counted in stats', async () => {
+      const resp3 = createClient({ url: REDIS_URL, RESP: 3 });
+      resp3.on('error', () => undefined);
+      await resp3.connect();
+      try {
+        const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-3' });
+        for (let index = 0; index < 3; index++) await publisher.publish(createNodeExecutionEvent('fetch', 'progress', { content: `event ${index}` }));
+        await publisher.close();
+        const subscriber = subscriberFor({ client: resp3 as unknown as RedisStreamsClient });
+        const reading = subscriber.events$.subscribe(); // keeps the read loop running after collect()
+        try {
+          const entries = await collect(subscriber, 3);
+          expect(entries.map(contentOf)).to.deep.equal(['event 0', 'event 1', 'event 2']);
+          expect(subscriber.stats).to.deep.equal({ delivered: 3, undecodable: 0, unknownReplies: 0 });
+          await admin.sendCommand(['XADD', stream, '*', 'kind', 'nonsense']);
+          await waitFor('the damaged entry to be counted', () => subscriber.stats.undecodable === 1);
+        } finally {
+          reading.unsubscribe();
+        }
+      } finally {
+        await resp3.quit();
+      }
     });
 
     it('creates its group with MKSTREAM when the stream does not exist yet, and joins a group that exists', async () => {
@@ -307,7 +332,7 @@ describe('RedisStreamsSubscriber', () => {
         );
         expect(counts.workers['w-1']).to.deep.equal({ active: 0, created: 2, completed: 2, failed: 0, cancelled: 0, timedOut: 0, dropped: 0 });
         expect(counts.workers['w-2']).to.deep.equal({ active: 0, created: 4, completed: 2, failed: 1, cancelled: 1, timedOut: 0, dropped: 1 });
-        expect(counts.total).to.deep.equal({ active: 0, created: 6, completed: 4, failed: 1, cancelled: 1, timedOut: 0, dropped: 1 });
+        expect(counts.total).to.deep.equal({ active: 0, created: 6, completed: 4, failed: 1, cancelled: 1, timedOut: 0, dropped: 1, lost: 0 });
         expect(counts.workers['w-2']).to.deep.equal(await firstValueFrom(w2.manager.counts$));
         const emptied = await firstValueFrom(viewer.clusterTasks$);
         expect(emptied).to.deep.equal({ workers: { 'w-1': [], 'w-2': [] }, total: 0, untracked: 0 });

@@ -113,3 +113,13 @@ export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   await nextTurn();
   return settled;
 }
+
+/**
+ * What a text logger receives after the message for `error`: its stack's frames, on a line of their own, without
+ * the stack's header line (`Error: message`, which the message already says).
+ */
+export function stackFramesArgument(error: Error): string {
+  const stack = error.stack ?? '';
+  const header = error.message === '' ? error.name : `${error.name}: ${error.message}`;
+  return `\n${stack.startsWith(header) ? stack.slice(header.length).replace(/^\n/, '') : stack}`;
+}

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
@@ -16,7 +17,7 @@ export const CLOSED_PORT_URL = 'redis://127.0.0.1:6390';
 const REDIS_PORT = new URL(REDIS_URL).port || '6379';
 
 /** The command that (re)starts the local Redis of this project's machines (see TOOLCHAIN.md), on `REDIS_URL`'s port. */
-export const REDIS_START_ARGS = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', REDIS_PORT, '--save', '', '--appendonly', 'no'];
+const REDIS_START_ARGS = ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', REDIS_PORT, '--save', '', '--appendonly', 'no'];
 const START_COMMAND = `redis-server ${REDIS_START_ARGS.map((arg) => (arg === '' ? '""' : arg)).join(' ')}`;
 
 /** Whether a PING on `url` is answered within `timeoutMs`. */
@@ -54,8 +55,8 @@ export function randomPrefix(label = 'spec'): string {
 }
 
 /** A connected client for the spec's own checks (XLEN, XPENDING, cleanup); quit it in `after`/`afterEach`. */
-export async function adminClient(): Promise<RedisStreamsClient> {
-  const client = createClient({ url: REDIS_URL });
+export async function adminClient(url = REDIS_URL): Promise<RedisStreamsClient> {
+  const client = createClient({ url });
   client.on('error', () => undefined);
   await client.connect();
   return client as unknown as RedisStreamsClient;
@@ -81,21 +82,84 @@ export async function connectionNames(client: RedisStreamsClient): Promise<strin
     .filter((name) => name !== '');
 }
 
-/** Stops the local Redis without saving (`redis-cli shutdown nosave`) and waits until it no longer answers. */
-export async function stopRedis(): Promise<void> {
-  await run('redis-cli', ['-u', REDIS_URL, 'shutdown', 'nosave']).catch(() => undefined);
-  for (let i = 0; i < 50 && (await redisAnswers(REDIS_URL, 200)); i++) await sleep(50);
+/** A port free now on the loopback interface (the OS picks it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
-/** Starts the local Redis with the project's command and waits until it answers PING (10 s at most). */
-export async function startRedis(): Promise<void> {
-  if (await redisAnswers(REDIS_URL, 200)) return;
-  await run('redis-server', REDIS_START_ARGS);
-  for (let i = 0; i < 100; i++) {
-    if (await redisAnswers(REDIS_URL, 200)) return;
-    await sleep(100);
+/**
+ * A `redis-server` of a spec's own, on a free port, without persistence: the specs that stop, restart or pause
+ * Redis use one, never the shared Redis of `REDIS_URL` (which other specs and other users of the machine rely
+ * on). `close()` it in `after`.
+ */
+export class OwnRedis {
+  readonly port: number;
+  readonly url: string;
+  #child: ChildProcess | undefined;
+
+  private constructor(port: number) {
+    this.port = port;
+    this.url = `redis://127.0.0.1:${port}`;
   }
-  throw new Error(`Redis did not answer within 10 s of \`${START_COMMAND}\``);
+
+  /** Starts one and waits until it answers PING. */
+  static async start(): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  /** Whether its process runs. */
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  /** Starts it again on the same port (empty: nothing was saved) and waits until it answers (10 s at most). */
+  async restart(): Promise<void> {
+    if (this.#child !== undefined) return;
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    child.once('exit', () => {
+      if (this.#child === child) this.#child = undefined;
+    });
+    this.#child = child;
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    if (spawned !== undefined) {
+      this.#child = undefined;
+      throw new Error(`could not start redis-server (${spawned.message}); install it with: apt-get install -y redis-server`);
+    }
+    for (let i = 0; i < 100; i++) {
+      if (await redisAnswers(this.url, 200)) return;
+      await sleep(100);
+    }
+    throw new Error(`redis-server on port ${this.port} did not answer within 10 s`);
+  }
+
+  /** Stops it without saving (SIGKILL when `crash`) and waits until its process has exited. */
+  async stop({ crash = false } = {}): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (crash) child.kill('SIGKILL');
+    else await run('redis-cli', ['-p', String(this.port), 'shutdown', 'nosave']).catch(() => child.kill('SIGKILL'));
+    await exited;
+  }
+
+  /** Stops it for good. */
+  async close(): Promise<void> {
+    await this.stop();
+  }
 }
 
 /** Polls `check` every 20 ms until it returns true; throws after `timeoutMs`. */

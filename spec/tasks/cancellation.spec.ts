@@ -118,28 +118,42 @@ describe('BackgroundTaskManager', () => {
   });
 
   describe('cancelAll()', () => {
-    it('cancels every task in flight, returns how many, and aborts each signal with a TaskCancelledError', async () => {
+    it('cancels every task in flight, returns how many, and aborts their signals with one shared TaskCancelledError', async () => {
       const handles = [1, 2, 3].map((i) => manager.createTask((signal) => untilAborted(signal), { name: `t${i}` }));
       await Promise.resolve();
       const cancelled = await manager.cancelAll('logout');
       expect(cancelled).to.equal(3);
+      // One error for the whole call, as one aborted signal gives all its listeners one reason.
+      const shared = handles[0]?.signal.reason as TaskCancelledError;
+      expect(shared).to.be.instanceOf(TaskCancelledError);
+      expect(shared.cause).to.equal('logout');
+      expect(shared.taskName).to.equal(undefined);
+      expect(shared.message).to.equal('Background tasks were cancelled: logout');
       for (const handle of handles) {
         expect(handle.status).to.equal('cancelled');
-        const reason = handle.signal.reason as TaskCancelledError;
-        expect(reason).to.be.instanceOf(TaskCancelledError);
-        expect(reason.cause).to.equal('logout');
-        expect(reason.taskName).to.equal(handle.name);
+        expect(handle.signal.reason).to.equal(shared);
+        expect(await handle.done).to.deep.include({ status: 'cancelled', reason: shared });
       }
       expect(manager.getTaskCount()).to.equal(0);
     });
 
-    it('also cancels tasks that have not started yet', async () => {
+    it('also cancels tasks that have not started yet, and aborts their signals (read before or after)', async () => {
       const work = sinon.spy(async () => 1);
-      const handle = manager.createTask(work);
-      expect(await manager.cancelAll()).to.equal(1);
+      const readLater = manager.createTask(work);
+      const readBefore = manager.createTask(async (_signal: AbortSignal) => 2);
+      const signalBefore = readBefore.signal;
+      expect(await manager.cancelAll('logout')).to.equal(2);
       await nextTurn();
       expect(work.called).to.equal(false);
-      expect(handle.status).to.equal('cancelled');
+      for (const [handle, signal] of [
+        [readLater, readLater.signal],
+        [readBefore, signalBefore],
+      ] as const) {
+        expect(handle.status).to.equal('cancelled');
+        expect(signal.aborted).to.equal(true);
+        expect(signal.reason).to.be.instanceOf(TaskCancelledError);
+        expect((signal.reason as TaskCancelledError).cause).to.equal('logout');
+      }
     });
 
     it('resolves without waiting for work that ignores its signal, which goes on as detached work', async () => {

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { defer, Observable, of, EMPTY, throwError, Subject } from 'rxjs';
 import {
+  DEFAULT_REDACT_KEYS,
+  DEFAULT_REDACT_VALUE_RULES,
   BackgroundTaskManager,
   DEFAULT_MANAGER_OPTIONS,
   DEFAULT_TASK_NAME,
@@ -41,7 +43,7 @@ describe('BackgroundTaskManager', () => {
         defaultShutdownTimeoutMs: 30_000,
         maxPendingTasks: 1000,
         overflow: 'drop-newest',
-        redact: ['password', 'token', 'secret', 'authorization', 'apiKey', 'cookie'],
+        redact: { keys: DEFAULT_REDACT_KEYS, values: DEFAULT_REDACT_VALUE_RULES },
       });
       const manager = new BackgroundTaskManager();
       expect(manager.state).to.equal('running');
@@ -74,6 +76,38 @@ describe('BackgroundTaskManager', () => {
         expectInvalidArgument(error, argument, value, valueText);
       });
     }
+
+    it('names an unknown option with the closest known one, or with where it belongs', () => {
+      const manager = new BackgroundTaskManager();
+      const cases: readonly (readonly [() => unknown, string])[] = [
+        [
+          () => manager.createTask(() => 1, { timeout: 5 } as never),
+          'Unknown option `timeout` (did you mean `timeoutMs`?); the options are `name`, `timeoutMs`, `context`, `signal`',
+        ],
+        [
+          () => new BackgroundTaskManager({ timeout: 5 } as never),
+          "Unknown option `timeout` (a task's timeout goes to createTask(work, { timeoutMs })); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`",
+        ],
+        [
+          () => new BackgroundTaskManager({ maxPendingTask: 5 } as never),
+          'Unknown option `maxPendingTask` (did you mean `maxPendingTasks`?); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`',
+        ],
+        [
+          () => new BackgroundTaskManager(JSON.parse('{"constructor": 1}') as never),
+          'Unknown option `constructor`; the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`',
+        ],
+      ];
+      for (const [call, message] of cases) {
+        let thrown: unknown;
+        try {
+          call();
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).to.be.instanceOf(InvalidArgumentError);
+        expect((thrown as Error).message).to.equal(message);
+      }
+    });
 
     it('throws InvalidArgumentError when the options are not an object', () => {
       for (const [value, text] of [

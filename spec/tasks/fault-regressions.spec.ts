@@ -14,9 +14,8 @@ describe('fault regressions', () => {
   });
 
   describe('work that returns a thenable whose then() throws synchronously', () => {
-    // lib/internal/task-work-observable.ts:70 calls promise.then(...) unguarded; the throw escapes _subscribe,
-    // RxJS routes it to subscriber.error (the task fails), but owner.workStopped() is never called, so the
-    // work stays "running" forever: listed as detached work and reported by shutdown as still running.
+    // The first engine called promise.then(...) unguarded: the throw failed the task but left its work marked
+    // "running" forever, listed as detached work and reported by shutdown as still running.
     const hostile = (): PromiseLike<never> => ({
       then(): never {
         throw new Error('hostile then');

@@ -4,6 +4,12 @@ import { Observable } from 'rxjs';
 import sinon from 'sinon';
 import {
   BackgroundTaskManager,
+  OVERFLOW_POLICIES,
+  TaskCancelledError,
+  TaskDroppedError,
+  TaskRejectedError,
+  TaskTimeoutError,
+  type OverflowPolicy,
   type ShutdownStats,
   type TaskCounts,
   type TaskEvent,
@@ -19,13 +25,34 @@ import { capturingLogger, deferred, nextTurn, untilAborted, useFakeClock, type D
  *
  * The simulator knows, for each task, when its work ends on its own (`end`), when its timeout fires (`deadline`),
  * and whether its work stops on its signal. Delays are odd and timeouts even (both relative to creation), so a
- * task's own end and its timeout never coincide. Same-instant timers fire in creation order, so at one instant a
- * task's own timers (created with the task) come before a drain deadline (created later, by shutdown).
+ * task's own end and its timeout never coincide. Same-instant timers fire in creation order: every settlement in
+ * the model remembers the operation that made its timer (or that settled it at once), and at an instant shared
+ * by a waitForAll() deadline, it comes first exactly when that operation came before the wait's.
+ *
+ * Each sequence also draws the manager's `maxPendingTasks` and `overflow` policy, so drops, sheds and rejections
+ * are modelled too. After every step the harness checks the statuses, the counts, getTaskInfo(), tasks$, the
+ * events (one created, one started, at most one final per task, in seq order), every task's signal and its
+ * reason, the log lines (one per final status), the state, waitForAll() and shutdown().
+ *
+ * A failure prints the seed and path to replay it: MODEL_SEED=<seed> MODEL_PATH=<path> npm test -- -g model-based.
  */
 
 type Form = 'function' | 'observable' | 'promise';
 type Kind = 'succeed' | 'fail' | 'hang' | 'ignore' | 'delay';
 type Final = 'completed' | 'failed' | 'cancelled' | 'timed_out' | 'dropped';
+
+/** How a cancelled task was cancelled: its signal's reason follows from it. */
+type CancelledBy = 'cancel' | 'cancelAll' | 'shutdown' | 'shed';
+
+interface Config {
+  readonly maxPendingTasks: number;
+  readonly overflow: OverflowPolicy;
+}
+
+const configArb: fc.Arbitrary<Config> = fc.record({
+  maxPendingTasks: fc.constantFrom(0, 2, 3, 1000),
+  overflow: fc.constantFrom(...OVERFLOW_POLICIES),
+});
 
 type Op =
   | { readonly t: 'create'; readonly form: Form; readonly kind: Kind; readonly delay: number; readonly timeout?: number }
@@ -73,6 +100,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 interface ModelTask {
   readonly index: number;
+  /** The operation that created it (its own timers were made then). */
+  readonly op: number;
   readonly handle: TaskHandle<unknown>;
   readonly form: Form;
   readonly kind: Kind;
@@ -84,7 +113,11 @@ interface ModelTask {
   /** Whether the work stops as soon as the task is cancelled or timed out. */
   readonly cooperative: boolean;
   readonly dropped: boolean;
+  /** Why it was refused, when it was. */
+  readonly dropReason: 'overflow' | 'shutdown' | undefined;
   status: 'in_flight' | Final;
+  /** How it was cancelled, when it was. */
+  cancelledBy: CancelledBy | undefined;
   /** Until when its work runs on after a cancellation or timeout (detached work). */
   detachedUntil: number;
   /** Whether the harness released its hanging work. */
@@ -102,6 +135,8 @@ interface PendingWait {
   readonly logStart: number;
   readonly returnExceptions: boolean;
   readonly idleAtStart: boolean;
+  /** The operation that started it (its deadline's timer was made then). */
+  readonly op: number;
 }
 
 /** One settlement in the model, in the order the manager must see them. */
@@ -110,13 +145,22 @@ interface LogEntry {
   readonly task: ModelTask;
   readonly status: Final;
   readonly inFlightAfter: number;
+  /** The operation that made the timer that settled it, or that settled it at once. */
+  readonly op: number;
 }
 
 class Harness {
   readonly clock: sinon.SinonFakeTimers;
-  readonly log = capturingLogger('warn');
+  readonly log = capturingLogger('trace');
   readonly manager: BackgroundTaskManager;
+  readonly config: Config;
   readonly tasks: ModelTask[] = [];
+  /** Tasks the 'reject' policy refused (createTask threw): their names. */
+  readonly rejected: string[] = [];
+  /** The index of the operation being applied. */
+  opIndex = 0;
+  /** The shutdown operation's index (its drain deadline's timer was made then). */
+  shutdownOp = 0;
   readonly events: TaskEvent[] = [];
   readonly releases: Deferred<string>[] = [];
   readonly waits: PendingWait[] = [];
@@ -143,10 +187,11 @@ class Harness {
     this.unhandled.push(error);
   };
 
-  constructor() {
+  constructor(config: Config) {
     this.clock = useFakeClock();
+    this.config = config;
     process.on('unhandledRejection', this.onUnhandled);
-    this.manager = new BackgroundTaskManager({ logger: this.log.logger });
+    this.manager = new BackgroundTaskManager({ logger: this.log.logger, ...config });
     this.subscriptions.push(
       this.manager.events$.subscribe((event) => this.events.push(event)),
       this.manager.counts$.subscribe((counts) => (this.latestCounts = counts)),
@@ -245,9 +290,10 @@ class Harness {
     );
   }
 
-  #settleModel(task: ModelTask, status: Final, at: number): void {
+  #settleModel(task: ModelTask, status: Final, at: number, op: number, cancelledBy?: CancelledBy): void {
     task.status = status;
-    this.modelLog.push({ at, task, status, inFlightAfter: this.#inFlight().length });
+    task.cancelledBy = cancelledBy;
+    this.modelLog.push({ at, task, status, inFlightAfter: this.#inFlight().length, op });
     if ((status === 'cancelled' || status === 'timed_out') && !task.cooperative && task.end > at) task.detachedUntil = task.end;
     // A drain is over as soon as nothing is in flight, however that came about.
     if (this.draining && this.#inFlight().length === 0) {
@@ -269,35 +315,54 @@ class Harness {
         }
       }
       if (this.draining && this.drainDeadline < nextAt && this.drainDeadline <= now) {
-        this.#endDrain(this.drainDeadline);
+        this.#endDrain(this.drainDeadline, this.shutdownOp);
         continue;
       }
       if (next === undefined || nextAt > now) return;
       const natural = next.end < next.deadline;
-      this.#settleModel(next, natural ? (next.kind === 'fail' ? 'failed' : 'completed') : 'timed_out', nextAt);
+      this.#settleModel(next, natural ? (next.kind === 'fail' ? 'failed' : 'completed') : 'timed_out', nextAt, next.op);
 
     }
   }
 
-  #endDrain(at: number): void {
+  #endDrain(at: number, op: number): void {
     this.draining = false;
     this.cancelAt = at;
-    for (const task of this.#inFlight()) this.#settleModel(task, 'cancelled', at);
+    for (const task of this.#inFlight()) this.#settleModel(task, 'cancelled', at, op, 'shutdown');
   }
 
   // ----- the operations -----
 
   async apply(op: Op): Promise<void> {
     this.advanceModel(this.now);
+    this.opIndex++;
     switch (op.t) {
       case 'create': {
         const index = this.tasks.length;
+        const { maxPendingTasks, overflow } = this.config;
+        const full = !this.shutdownCalled && maxPendingTasks > 0 && this.#inFlight().length >= maxPendingTasks;
+        if (full && overflow === 'reject') {
+          const name = `r${this.rejected.length}`;
+          const { work } = this.#work(op.form, op.kind, op.delay, -1);
+          let thrown: unknown;
+          try {
+            this.manager.createTask(work as never, { name });
+          } catch (error) {
+            thrown = error;
+          }
+          expect(thrown, `createTask(${name}) beyond maxPendingTasks under 'reject' throws`).to.be.instanceOf(TaskRejectedError);
+          this.rejected.push(name);
+          break;
+        }
         const { work, end, cooperative } = this.#work(op.form, op.kind, op.delay, index);
         const options = op.timeout === undefined ? { name: `t${index}` } : { name: `t${index}`, timeoutMs: op.timeout };
         const handle = this.manager.createTask(work as never, options);
-        const dropped = this.shutdownCalled;
+        const dropReason = this.shutdownCalled ? 'shutdown' : full && overflow === 'drop-newest' ? 'overflow' : undefined;
+        const dropped = dropReason !== undefined;
+        const oldest = full && overflow === 'drop-oldest' ? this.#inFlight()[0] : undefined;
         this.tasks.push({
           index,
+          op: this.opIndex,
           handle,
           form: op.form,
           kind: op.kind,
@@ -306,11 +371,15 @@ class Harness {
           deadline: op.timeout === undefined ? Infinity : this.now + op.timeout,
           cooperative,
           dropped,
+          dropReason,
           status: dropped ? 'dropped' : 'in_flight',
+          cancelledBy: undefined,
           detachedUntil: -Infinity,
           released: false,
           inShutdown: undefined,
         });
+        // Under 'drop-oldest' the newcomer is booked first, then the oldest task in flight is shed.
+        if (oldest !== undefined) this.#settleModel(oldest, 'cancelled', this.now, this.opIndex, 'shed');
         break;
       }
       case 'cancel': {
@@ -319,14 +388,14 @@ class Harness {
         const expected = task.status === 'in_flight';
         const cancelled = task.handle.cancel('model');
         expect(cancelled, `cancel(t${task.index}) returned`).to.equal(expected);
-        if (expected) this.#settleModel(task, 'cancelled', this.now);
+        if (expected) this.#settleModel(task, 'cancelled', this.now, this.opIndex, 'cancel');
         break;
       }
       case 'cancelAll': {
         const inFlight = this.#inFlight();
         const count = await this.manager.cancelAll('model');
         expect(count, 'cancelAll() count').to.equal(inFlight.length);
-        for (const task of inFlight) this.#settleModel(task, 'cancelled', this.now);
+        for (const task of inFlight) this.#settleModel(task, 'cancelled', this.now, this.opIndex, 'cancelAll');
         break;
       }
       case 'wait': {
@@ -342,13 +411,14 @@ class Harness {
           logStart: this.modelLog.length,
           returnExceptions: op.returnExceptions,
           idleAtStart: this.#inFlight().length === 0,
+          op: this.opIndex,
         };
         void pending.promise.then((settled) => (pending.settled = settled));
         this.waits.push(pending);
         break;
       }
       case 'advance':
-        await this.clock.tickAsync(op.ms);
+        await this.advance(op.ms);
         break;
       case 'shutdown': {
         const first = !this.shutdownCalled;
@@ -360,6 +430,7 @@ class Harness {
           break;
         }
         this.shutdownCalled = true;
+        this.shutdownOp = this.opIndex;
         this.shutdownTimeout = op.timeout;
         for (const task of this.#inFlight()) task.inShutdown = 'in_flight';
         for (const task of this.#detached(this.now)) task.inShutdown = 'detached';
@@ -369,13 +440,47 @@ class Harness {
           this.draining = true;
           this.drainDeadline = this.now + (op.drain as number);
         } else {
-          this.#endDrain(this.now);
+          this.#endDrain(this.now, this.opIndex);
         }
         break;
       }
     }
     await this.flush();
     this.advanceModel(this.now);
+  }
+
+  /**
+   * Moves the fake clock `ms` forward, timer by timer, with a real turn of the event loop after each instant
+   * at which timers fire: the manager confirms with `setImmediate` (real here) that it is idle, and what follows
+   * a confirmation (a drain that ends, the timer of the wait after it) happens at that same instant, as it does
+   * without a fake clock. Ticking the whole span at once would run those real turns only at its end.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.clock.now + ms;
+    await nextTurn();
+    for (let due = this.#nextTimerAt(); due !== undefined && due <= target; due = this.#nextTimerAt()) {
+      await this.clock.tickAsync(due - this.clock.now);
+      await nextTurn();
+      await nextTurn();
+    }
+    await this.clock.tickAsync(target - this.clock.now);
+  }
+
+  /**
+   * When the next fake timer fires, or `undefined` when none is pending: the head of the fake clock's timer heap
+   * (@sinonjs/fake-timers keeps it in `timerHeap.timers`, earliest first), or the earliest of `timers` in
+   * versions that keep a plain map.
+   */
+  #nextTimerAt(): number | undefined {
+    const clock = this.clock as unknown as {
+      timerHeap?: { timers?: readonly { callAt: number }[] };
+      timers?: Record<string, { callAt: number }>;
+    };
+    const candidates = [...(clock.timerHeap?.timers ?? []), ...Object.values(clock.timers ?? {})];
+    if (candidates.length === 0 && this.clock.countTimers() > 0) throw new Error('the fake clock keeps its timers where the model cannot see them');
+    let next: number | undefined;
+    for (const timer of candidates) if (next === undefined || timer.callAt < next) next = timer.callAt;
+    return next;
   }
 
   async flush(): Promise<void> {
@@ -397,6 +502,7 @@ class Harness {
     const real = this.tasks.filter((task) => !task.dropped);
     const count = (status: Final): number => real.filter((task) => task.status === status).length;
     const inFlight = this.#inFlight();
+    const shed = real.filter((task) => task.cancelledBy === 'shed').length;
     const expectedCounts: TaskCounts = {
       active: inFlight.length,
       created: real.length,
@@ -404,7 +510,7 @@ class Harness {
       failed: count('failed'),
       cancelled: count('cancelled'),
       timedOut: count('timed_out'),
-      dropped: this.tasks.length - real.length,
+      dropped: this.tasks.length - real.length + this.rejected.length + shed,
     };
     expect(this.latestCounts, `${where}: counts$`).to.deep.equal(expectedCounts);
     const c = this.latestCounts as TaskCounts;
@@ -431,17 +537,20 @@ class Harness {
     }
     for (const task of this.tasks) {
       const mine = this.events.filter((event) => event.id === task.handle.id);
-      const created = mine.filter((event) => event.type === 'created').length;
-      const finals = mine.filter((event) => event.type !== 'created' && event.type !== 'started');
+      const types = mine.map((event) => event.type);
       if (task.dropped) {
-        expect(created, `${where}: t${task.index} dropped has no 'created'`).to.equal(0);
-        expect(finals.map((event) => event.type), `${where}: t${task.index} final events`).to.deep.equal(['dropped']);
+        expect(types, `${where}: t${task.index} dropped: one 'dropped' event only`).to.deep.equal(['dropped']);
       } else {
-        expect(created, `${where}: t${task.index} 'created' events`).to.equal(1);
-        expect(finals.map((event) => event.type), `${where}: t${task.index} final events`).to.deep.equal(
-          task.status === 'in_flight' ? [] : [task.status],
-        );
+        // Every task in this model starts: it is created by one step and settled by a later one (or by its work).
+        const expected = task.status === 'in_flight' ? ['created', 'started'] : ['created', 'started', task.status];
+        expect(types, `${where}: t${task.index} events, in seq order`).to.deep.equal(expected);
       }
+      this.#checkSignal(task, where);
+      this.#checkLogLines(task, where);
+    }
+    for (const name of this.rejected) {
+      const mine = this.events.filter((event) => event.name === name).map((event) => event.type);
+      expect(mine, `${where}: ${name} rejected: one 'dropped' event`).to.deep.equal(['dropped']);
     }
 
     // State, and the shutdown's stats once it is over. After its drain, shutdown waits for detached work
@@ -488,6 +597,59 @@ class Harness {
     expect(this.unhandled, `${where}: unhandledRejection`).to.deep.equal([]);
   }
 
+  /** The task's signal: aborted exactly when it was cancelled, timed out or dropped, with the reason that says how. */
+  #checkSignal(task: ModelTask, where: string): void {
+    const { signal } = task.handle;
+    const label = `${where}: t${task.index} signal`;
+    const aborted = task.status === 'cancelled' || task.status === 'timed_out' || task.status === 'dropped';
+    expect(signal.aborted, `${label} aborted`).to.equal(aborted);
+    if (!aborted) return;
+    const reason: unknown = signal.reason;
+    switch (task.status) {
+      case 'timed_out':
+        expect(reason, `${label} reason`).to.be.instanceOf(TaskTimeoutError);
+        expect((reason as TaskTimeoutError).taskName).to.equal(`t${task.index}`);
+        return;
+      case 'dropped':
+        expect(reason, `${label} reason`).to.be.instanceOf(TaskDroppedError);
+        expect((reason as TaskDroppedError).dropReason, `${label} drop reason`).to.equal(task.dropReason);
+        return;
+      default:
+        if (task.cancelledBy === 'shed') {
+          expect(reason, `${label} reason (shed)`).to.be.instanceOf(TaskDroppedError);
+          expect((reason as TaskDroppedError).dropReason).to.equal('overflow');
+          return;
+        }
+        expect(reason, `${label} reason`).to.be.instanceOf(TaskCancelledError);
+        expect((reason as TaskCancelledError).cause, `${label} cause`).to.equal(task.cancelledBy === 'shutdown' ? 'shutdown' : 'model');
+        expect((reason as TaskCancelledError).taskName, `${label} taskName`).to.equal(
+          task.cancelledBy === 'cancel' ? `t${task.index}` : undefined,
+        );
+    }
+  }
+
+  /** The log line of the task's final status: exactly one, at its level; none while it is in flight. */
+  #checkLogLines(task: ModelTask, where: string): void {
+    const name = `'t${task.index}'`;
+    const all = this.log.calls
+      .filter((call) => call.message.startsWith(`Background task ${name} `))
+      .map((call) => `${call.level} ${call.message.split(' ')[3]}`);
+    // A refusal or a shed is one rate-limited warning for many: at most one line, for the drop that logged it.
+    const dropWarnings = all.filter((line) => line === 'warn dropped:');
+    expect(dropWarnings.length, `${where}: ${name} drop warnings`).to.be.at.most(task.dropped || task.cancelledBy === 'shed' ? 1 : 0);
+    const lines = all.filter((line) => line !== 'warn dropped:');
+    const expected: Record<Final | 'in_flight', [string, string] | undefined> = {
+      in_flight: undefined,
+      completed: ['debug', 'completed'],
+      failed: ['error', 'failed'],
+      cancelled: ['debug', 'cancelled'],
+      timed_out: ['warn', 'timed out'],
+      dropped: undefined, // refusals are one rate-limited warning for many
+    };
+    const line = task.dropped ? undefined : expected[task.status];
+    expect(lines, `${where}: ${name} log lines`).to.deep.equal(line === undefined ? [] : [`${line[0]} ${line[1].split(' ')[0]}`]);
+  }
+
   #checkWait(wait: PendingWait, where: string): void {
     type Predicted = { at: number; kind: 'idle' | 'reject' | 'timeout'; error?: unknown; errors: unknown[] };
     let predicted: Predicted | undefined;
@@ -496,7 +658,8 @@ class Harness {
     for (let i = wait.logStart; predicted === undefined && i < this.modelLog.length; i++) {
       const entry = this.modelLog[i] as LogEntry;
       if (entry.at > wait.deadline) break;
-      if (entry.at === wait.deadline) return; // a tie between the wait's timer and a task's: either order is fine
+      // A tie with the wait's deadline: the settlement comes first when its timer (or its operation) came first.
+      if (entry.at === wait.deadline && entry.op > wait.op) break;
       if (entry.status === 'failed') {
         const error = this.errorOf.get(entry.task.index);
         if (!wait.returnExceptions) predicted = { at: entry.at, kind: 'reject', error, errors };
@@ -550,13 +713,13 @@ class Harness {
       task.released = true;
       task.end = this.now;
       if (task.status !== 'in_flight') task.detachedUntil = this.now;
-      if (task.status === 'in_flight') this.#settleModel(task, 'completed', this.now);
+      if (task.status === 'in_flight') this.#settleModel(task, 'completed', this.now, this.opIndex + 1);
     }
     for (const release of this.releases) release.resolve('released');
     await this.flush();
     await this.apply({ t: 'shutdown', timeout: 1000 });
     this.check('after final shutdown()');
-    await this.clock.tickAsync(10_000);
+    await this.advance(10_000);
     await this.flush();
     this.advanceModel(this.now);
     this.check('at the end');
@@ -577,8 +740,8 @@ class Harness {
 }
 
 /** Runs one sequence; throws on the first disagreement with the model. */
-async function runSequence(ops: readonly Op[]): Promise<void> {
-  const harness = new Harness();
+async function runSequence(ops: readonly Op[], config: Config = { maxPendingTasks: 1000, overflow: 'drop-newest' }): Promise<void> {
+  const harness = new Harness(config);
   try {
     harness.check('initially');
     for (const [i, op] of ops.entries()) {
@@ -596,13 +759,25 @@ describe('BackgroundTaskManager model-based', function () {
 
   it('agrees with the model on random sequences of operations', async () => {
     const numRuns = Number(process.env.MODEL_RUNS ?? 200);
-    const seed = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED);
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 25 }), async (ops) => {
-        await runSequence(ops);
-      }),
-      { numRuns, ...(seed === undefined ? {} : { seed }) },
-    );
+    // An explicit seed, so that a failure can name it: MODEL_SEED replays a run, MODEL_PATH the shrunk case.
+    const seed = process.env.MODEL_SEED === undefined ? Date.now() ^ Math.floor(Math.random() * 0x7fffffff) : Number(process.env.MODEL_SEED);
+    const path = process.env.MODEL_PATH;
+    try {
+      await fc.assert(
+        fc.asyncProperty(configArb, fc.array(opArb, { minLength: 1, maxLength: 25 }), async (config, ops) => {
+          await runSequence(ops, config);
+        }),
+        { numRuns, seed, ...(path === undefined ? {} : { path }) },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const found = /path: "([^"]*)"/.exec(message)?.[1];
+      throw new Error(
+        `The model-based run with seed ${seed} failed; replay it with ` +
+          `MODEL_SEED=${seed}${found === undefined ? '' : ` MODEL_PATH=${found}`} npm test -- -g model-based\n${message}`,
+        { cause: error },
+      );
+    }
   });
 
   // Sequences fast-check shrank to while the model was being written (each exposed a harness/model mistake,
@@ -642,6 +817,55 @@ describe('BackgroundTaskManager model-based', function () {
         { t: 'wait', returnExceptions: false },
         { t: 'create', form: 'function', kind: 'fail', delay: 1 },
         { t: 'create', form: 'function', kind: 'succeed', delay: 1 },
+      ]);
+    });
+
+    it('drop-oldest sheds the oldest task in flight (hanging work: its signal says overflow), and logs it once', async () => {
+      await runSequence(
+        [
+          { t: 'create', form: 'function', kind: 'hang', delay: 1 },
+          { t: 'create', form: 'function', kind: 'delay', delay: 1 },
+          { t: 'create', form: 'function', kind: 'succeed', delay: 1 },
+        ],
+        { maxPendingTasks: 2, overflow: 'drop-oldest' },
+      );
+    });
+
+    it("'reject' throws beyond the cap and counts the refusal; 'drop-newest' drops the newcomer", async () => {
+      for (const overflow of ['reject', 'drop-newest'] as const) {
+        await runSequence(
+          [
+            { t: 'create', form: 'promise', kind: 'ignore', delay: 1 },
+            { t: 'create', form: 'observable', kind: 'hang', delay: 1 },
+            { t: 'create', form: 'function', kind: 'succeed', delay: 1 },
+            { t: 'cancelAll' },
+            { t: 'create', form: 'function', kind: 'succeed', delay: 1 },
+          ],
+          { maxPendingTasks: 2, overflow },
+        );
+      }
+    });
+
+    it('a waitForAll whose deadline ties a timeout: the earlier timer wins, in both orders', async () => {
+      await runSequence([
+        { t: 'create', form: 'function', kind: 'hang', delay: 1, timeout: 10 },
+        { t: 'wait', timeout: 10, returnExceptions: false },
+        { t: 'advance', ms: 20 },
+      ]);
+      await runSequence([
+        { t: 'create', form: 'function', kind: 'hang', delay: 1 },
+        { t: 'wait', timeout: 10, returnExceptions: false },
+        { t: 'create', form: 'function', kind: 'hang', delay: 1, timeout: 10 },
+        { t: 'cancel', index: 0 },
+        { t: 'advance', ms: 20 },
+      ]);
+    });
+
+    it('a waitForAll started before a drain whose deadline it ties', async () => {
+      await runSequence([
+        { t: 'create', form: 'observable', kind: 'ignore', delay: 1 },
+        { t: 'shutdown', drain: 1, timeout: 0 },
+        { t: 'wait', timeout: 1, returnExceptions: false },
       ]);
     });
 

@@ -141,6 +141,25 @@ describe('BackgroundTaskManager', () => {
         expect(manager.getTaskInfo().map((info) => info.name)).to.deep.equal(['t3', 't4']);
       });
 
+      it('sheds nothing when a subscriber of the created event cancels the newcomer, or makes room itself', () => {
+        const first = manager.createTask((signal) => untilAborted(signal), { name: 'first' });
+        const second = manager.createTask((signal) => untilAborted(signal), { name: 'second' });
+        const subscription = manager.events$.subscribe((event) => {
+          if (event.type !== 'created') return;
+          if (event.name === 'duplicate') manager.getTask(event.id)?.cancel('duplicate');
+          if (event.name === 'makes-room') first.cancel('room');
+        });
+        const duplicate = manager.createTask((signal) => untilAborted(signal), { name: 'duplicate' });
+        expect(duplicate.status).to.equal('cancelled');
+        expect([first.status, second.status]).to.deep.equal(['pending', 'pending']);
+        expect(manager.droppedCount).to.equal(0);
+        const newcomer = manager.createTask((signal) => untilAborted(signal), { name: 'makes-room' });
+        expect(newcomer.status).to.equal('pending');
+        expect(second.status).to.equal('pending');
+        expect(manager.droppedCount).to.equal(0);
+        subscription.unsubscribe();
+      });
+
       it('counts the shed task as cancelled and as dropped in counts$', () => {
         let latest: unknown;
         manager.counts$.subscribe((counts) => (latest = counts));
@@ -188,11 +207,10 @@ describe('BackgroundTaskManager', () => {
         for (const overflow of OVERFLOW_POLICIES) {
           manager = cappedManager(overflow, 1);
           manager.createTask((signal) => untilAborted(signal));
-          try {
-            manager.createTask((signal) => untilAborted(signal));
-          } catch (error) {
-            expect(error).to.be.instanceOf(TaskRejectedError);
-          }
+          const second = (): unknown => manager.createTask((signal) => untilAborted(signal));
+          // Only 'reject' throws; the others return a handle (dropped, or the newcomer after shedding the oldest).
+          if (overflow === 'reject') expect(second).to.throw(TaskRejectedError);
+          else expect(second).not.to.throw();
           expect(manager.droppedCount, overflow).to.equal(1);
           await manager.shutdown();
           manager.createTask(async () => 1);

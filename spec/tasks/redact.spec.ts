@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   BackgroundTaskManager,
-  DEFAULT_REDACTED_KEYS,
+  DEFAULT_REDACT_KEYS,
   InvalidArgumentError,
   RedisStreamsPublisher,
   mirrorTaskEvents,
@@ -45,12 +45,13 @@ describe('BackgroundTaskManager redact option', () => {
     await manager.shutdown();
   });
 
-  it('keeps events$ raw for in-process code, and returns a context with no secret as is', async () => {
+  it('keeps events$ raw for in-process code, and redactContext() returns a copy', async () => {
     const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
     const events: TaskEvent[] = [];
     manager.events$.subscribe((event) => events.push(event));
     const plain = { userId: 'bob' };
-    expect(manager.redactContext(plain)).to.equal(plain);
+    expect(manager.redactContext(plain)).to.deep.equal(plain);
+    expect(manager.redactContext(plain)).not.to.equal(plain);
     await manager.createTask(() => 1, { name: 'job', context: secretContext() }).done;
     expect(JSON.stringify(events)).to.include(SECRET);
     await manager.shutdown();
@@ -75,19 +76,19 @@ describe('BackgroundTaskManager redact option', () => {
     for (const line of lines) expect(line).not.to.include(SECRET);
   });
 
-  it('takes its own keys, and [] turns redaction off', async () => {
-    const custom = new BackgroundTaskManager({ redact: ['sessionId'], logger: capturingLogger('silent').logger });
-    expect(custom.redactContext({ SessionId: 'x', password: 'y' })).to.deep.equal({ SessionId: '[REDACTED]', password: 'y' });
-    const off = new BackgroundTaskManager({ redact: [], logger: capturingLogger('silent').logger });
-    const context = { password: 'y' };
-    expect(off.redactContext(context)).to.equal(context);
-    expect(DEFAULT_REDACTED_KEYS).to.deep.equal(['password', 'token', 'secret', 'authorization', 'apiKey', 'cookie']);
+  it('takes its own key rules (replacing the default keys), and false turns redaction off', async () => {
+    const custom = new BackgroundTaskManager({ redact: ['ssn'], logger: capturingLogger('silent').logger });
+    expect(custom.redactContext({ user_SSN: 'x', password: 'y' })).to.deep.equal({ user_SSN: '[REDACTED]', password: 'y' });
+    const extended = new BackgroundTaskManager({ redact: [...DEFAULT_REDACT_KEYS, 'ssn'], logger: capturingLogger('silent').logger });
+    expect(extended.redactContext({ ssn: 'x', password: 'y' })).to.deep.equal({ ssn: '[REDACTED]', password: '[REDACTED]' });
+    const off = new BackgroundTaskManager({ redact: false, logger: capturingLogger('silent').logger });
+    expect(off.redactContext({ password: 'y', url: 'https://u:p@h/' })).to.deep.equal({ password: 'y', url: 'https://u:p@h/' });
     const error = thrownBy(() => new BackgroundTaskManager({ redact: ['ok', 3] as unknown as string[] })) as InvalidArgumentError;
     expect(error).to.be.instanceOf(InvalidArgumentError);
-    expect(error.message).to.equal('Expected `redact` to be an array of strings, got ["ok",3]');
+    expect(error.message).to.equal('Expected `redact[1]` to be a non-empty string or a RegExp, got 3');
   });
 
-  it('survives circular and deep contexts', () => {
+  it('survives circular and deep contexts, and replaces what lies beyond its depth limit', () => {
     const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
     const circular: Record<string, unknown> = { token: SECRET };
     circular.self = circular;
@@ -95,7 +96,15 @@ describe('BackgroundTaskManager redact option', () => {
     expect(redacted.token).to.equal('[REDACTED]');
     let deep: Record<string, unknown> = { password: SECRET };
     for (let i = 0; i < 100; i++) deep = { child: deep };
-    expect(() => manager.redactContext(deep)).not.to.throw();
+    const redacted100 = manager.redactContext(deep);
+    // Beyond the depth limit the rest is replaced, never passed through with the secret in it.
+    expect(JSON.stringify(redacted100)).not.to.contain(SECRET);
+    expect(JSON.stringify(redacted100)).to.contain('[Truncated]');
+    let shallow: Record<string, unknown> = { password: SECRET, keep: 'visible' };
+    for (let i = 0; i < 5; i++) shallow = { child: shallow };
+    expect(JSON.stringify(manager.redactContext(shallow))).to.equal(
+      '{"child":{"child":{"child":{"child":{"child":{"password":"[REDACTED]","keep":"visible"}}}}}}',
+    );
   });
 
   it('never sends a secret over the server-sent-events stream (snapshot and task events)', async () => {

@@ -12,7 +12,7 @@ import {
   type TaskEventType,
   type TaskInfo,
 } from '../../lib';
-import { capturingLogger, deferred, nextTurn, untilAborted, useFakeClock, type CapturingLogger } from '../support/helpers';
+import { capturingLogger, deferred, nextTurn, stackFramesArgument, untilAborted, useFakeClock, type CapturingLogger } from '../support/helpers';
 
 const FINAL_TYPES: readonly TaskEventType[] = ['completed', 'failed', 'cancelled', 'timed_out', 'dropped'];
 
@@ -361,7 +361,7 @@ describe('BackgroundTaskManager', () => {
       expect(await second.result()).to.equal(2);
       await realTimeout(5);
       expect(seen).to.deep.equal(['created', 'started', 'completed', 'created', 'started', 'completed']);
-      const errors = log.calls.filter((call) => call.level === 'error' && call.args.includes(thrown));
+      const errors = log.calls.filter((call) => call.level === 'error' && call.args.includes(stackFramesArgument(thrown)));
       expect(errors).to.have.length(6);
       expect(errors[0]?.message).to.contain('subscriber');
       expect(rxjs.errors).to.deep.equal([]);

@@ -91,14 +91,24 @@ describe('browser client', () => {
     client = (await import(url)) as BrowserClientModule;
   });
 
+  let opened: BrowserClient[] = [];
+
   beforeEach(() => {
     FakeEventSource.instances = [];
+    opened = [];
   });
-  afterEach(() => sinon.restore());
+  afterEach(() => {
+    // Connections are shared per URL across connect() calls (and module reloads): release this test's.
+    for (const browser of opened) browser.close();
+    sinon.restore();
+  });
 
+  /** A client whose connection is open: the first subscription opens it. */
   function connect(options: Record<string, unknown> = {}): { browser: BrowserClient; source: FakeEventSource } {
     const browser = client.connect('/events', { EventSource: FakeEventSource, ...options });
-    return { browser, source: FakeEventSource.instances[0] as FakeEventSource };
+    opened.push(browser);
+    browser.connection$.subscribe(() => undefined);
+    return { browser, source: FakeEventSource.instances.at(-1) as FakeEventSource };
   }
 
   describe('browserClientScript()', () => {
@@ -230,8 +240,51 @@ describe('browser client', () => {
       expect(seen).to.deep.equal([]);
     });
 
-    it('throws a TypeError when there is no EventSource', () => {
-      expect(() => client.connect('/events')).to.throw(TypeError, /EventSource/);
+    it('connects nothing before the first subscription', () => {
+      const browser = client.connect('/events', { EventSource: FakeEventSource });
+      opened.push(browser);
+      expect(FakeEventSource.instances).to.have.length(0);
+      expect(latest(browser.connection$)).to.equal('connecting'); // this subscription opened it
+      expect(FakeEventSource.instances).to.have.length(1);
+    });
+
+    it("connects nothing and says 'unavailable' where there is no EventSource (server-side rendering), without throwing", () => {
+      const browser = client.connect('/ssr-events');
+      opened.push(browser);
+      const states: string[] = [];
+      browser.connection$.subscribe((state) => states.push(state));
+      browser.counts$.subscribe(() => undefined);
+      expect(states).to.deep.equal(['unavailable']);
+    });
+
+    it('shares one connection between every connect() to the same URL; the last close() closes it', () => {
+      const first = connect();
+      const second = connect();
+      expect(FakeEventSource.instances).to.have.length(1);
+      const counts: unknown[] = [];
+      second.browser.counts$.subscribe((value) => counts.push(value));
+      first.source.emit('counts', COUNTS);
+      expect(counts).to.deep.equal([COUNTS]);
+      first.browser.close();
+      expect(first.source.closed).to.equal(false);
+      second.browser.close();
+      expect(first.source.closed).to.equal(true);
+      const third = connect();
+      expect(FakeEventSource.instances).to.have.length(2);
+      expect(third.source).to.not.equal(first.source);
+    });
+
+    it('keeps one connection across a module reload (hot-module replacement): the new module finds the open one', async () => {
+      const first = connect();
+      const reloaded = `data:text/javascript;base64,${Buffer.from(`${browserClientScript()}\n// reload ${Date.now()}`).toString('base64')}`;
+      const again = (await import(reloaded)) as BrowserClientModule;
+      const browser = again.connect('/events', { EventSource: FakeEventSource });
+      opened.push(browser);
+      const counts: unknown[] = [];
+      browser.counts$.subscribe((value) => counts.push(value));
+      first.source.emit('counts', COUNTS);
+      expect(FakeEventSource.instances).to.have.length(1);
+      expect(counts).to.deep.equal([COUNTS]);
     });
   });
 

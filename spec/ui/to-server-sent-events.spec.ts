@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   BackgroundTaskManager,
+  DEFAULT_SERVER_SENT_EVENTS_OPTIONS,
   createGraphExecutionEvent,
   InvalidArgumentError,
   ObservablePublisher,
@@ -11,6 +12,7 @@ import {
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { capturingLogger, deferred, nextTurn, thrownBy, untilAborted, useFakeClock } from '../support/helpers';
+import { asResponse, FakeResponse, fakeRequest } from './support/fake-response';
 import {
   eventually,
   httpGet,
@@ -32,6 +34,10 @@ interface Fixture {
 
 const isTaskEvent = (message: SseMessage): boolean => message.event.startsWith('task.');
 const json = (message: SseMessage): any => JSON.parse(message.data);
+/** The sequence number of an id `<epoch>-<seq>`. */
+const seqOf = (id: string | undefined): number => Number(String(id).split('-')[1]);
+/** The id of the same epoch as `id`, with sequence number `seq`. */
+const withSeq = (id: string | undefined, seq: number): string => `${String(id).split('-')[0]}-${seq}`;
 
 describe('toServerSentEvents()', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -69,7 +75,8 @@ describe('toServerSentEvents()', () => {
 
       expect(stream.response.statusCode).to.equal(200);
       expect(stream.response.headers['content-type']).to.match(/^text\/event-stream/);
-      expect(stream.response.headers['cache-control']).to.equal('no-cache, no-transform');
+      expect(stream.response.headers['cache-control']).to.equal('no-store, no-transform');
+      expect(stream.response.headers['x-content-type-options']).to.equal('nosniff');
       expect(stream.response.headers['connection']).to.equal('keep-alive');
       expect(stream.response.headers['x-accel-buffering']).to.equal('no');
       expect(stream.parser.raw.startsWith('retry: 1500\n\n')).to.equal(true);
@@ -82,7 +89,8 @@ describe('toServerSentEvents()', () => {
       expect(data.tasks[0].context).to.deep.equal({ userId: 7 });
       expect(data.counts).to.include({ active: 1, created: 1, completed: 0 });
       expect(data.state).to.equal('running');
-      expect(snapshot.id).to.equal(String(data.lastEventId));
+      expect(snapshot.id).to.equal(data.lastEventId);
+      expect(snapshot.id).to.equal(`${data.epoch}-${seqOf(snapshot.id)}`);
     });
 
     it('streams task events in order with consecutive ids, then the counts', async () => {
@@ -107,8 +115,8 @@ describe('toServerSentEvents()', () => {
         'task.completed second',
         'task.completed first',
       ]);
-      const ids = events.map((m) => Number(m.id));
-      const snapshotId = Number(stream.messages[0]?.id);
+      const ids = events.map((m) => seqOf(m.id));
+      const snapshotId = seqOf(stream.messages[0]?.id);
       expect(ids).to.deep.equal(ids.map((_, index) => snapshotId + 1 + index));
       const seqs = events.map((m) => json(m).seq as number);
       expect([...seqs].sort((a, b) => a - b)).to.deep.equal(seqs);
@@ -185,7 +193,7 @@ describe('toServerSentEvents()', () => {
         nested: { list: ['1n', 'two'] },
         cause: { name: 'Error', message: 'why' },
         self: '[Circular]',
-        broken: '[Unserializable]',
+        broken: '[unreadable]',
       });
       await stream.waitFor((m) => m.event === 'task.completed' && json(m).name === 'after');
     });
@@ -204,7 +212,7 @@ describe('toServerSentEvents()', () => {
       expect(json(graph)).to.include({ event: 'graph_execution', eventType: 'start', runId: 'run-1' });
       expect(json(graph).data).to.deep.equal({ big: '1n' });
       const completed = stream.messages.find((m) => m.event === 'task.completed') as SseMessage;
-      expect(Number(graph.id)).to.equal(Number(completed.id) + 1);
+      expect(seqOf(graph.id)).to.equal(seqOf(completed.id) + 1);
     });
 
     it('sends a state event when the manager shuts down', async () => {
@@ -256,15 +264,15 @@ describe('toServerSentEvents()', () => {
       await resumed.waitFor((m) => m.event === 'state');
 
       expect(resumed.messages.map((m) => `${m.event} ${m.id ?? '-'}`)).to.deep.equal([
-        `task.created ${Number(seen.id) + 1}`,
-        `task.started ${Number(seen.id) + 2}`,
-        `task.completed ${Number(seen.id) + 3}`,
+        `task.created ${withSeq(seen.id, seqOf(seen.id) + 1)}`,
+        `task.started ${withSeq(seen.id, seqOf(seen.id) + 2)}`,
+        `task.completed ${withSeq(seen.id, seqOf(seen.id) + 3)}`,
         'counts -',
         'state -',
       ]);
       expect(json(resumed.messages[3] as SseMessage)).to.include({ completed: 2, active: 0 });
       // the replayed frames are the very frames the first client received
-      const original = keeper.messages.filter((m) => Number(m.id) > Number(seen.id));
+      const original = keeper.messages.filter((m) => seqOf(m.id) > seqOf(seen.id));
       expect(resumed.messages.slice(0, 3)).to.deep.equal(original);
     });
 
@@ -312,7 +320,7 @@ describe('toServerSentEvents()', () => {
       const started = await keeper.waitFor((m) => m.event === 'task.started');
       await keeper.waitFor((m) => m.event === 'task.completed');
 
-      const resumed = await connect({ 'Last-Event-ID': String(Number(started.id) - 1) });
+      const resumed = await connect({ 'Last-Event-ID': withSeq(started.id, seqOf(started.id) - 1) });
       await resumed.waitFor((m) => m.event === 'state');
 
       expect(resumed.messages.map((m) => m.event)).to.deep.equal(['task.started', 'task.completed', 'counts', 'state']);
@@ -409,40 +417,7 @@ describe('toServerSentEvents()', () => {
   });
 
   describe('backpressure', () => {
-    /** A response whose `write()` returns `keepsUp`, recording what was written. */
-    class FakeResponse extends EventEmitter {
-      keepsUp = true;
-      destroyed = false;
-      ended = false;
-      status: number | undefined;
-      readonly chunks: string[] = [];
-
-      writeHead(status: number): this {
-        this.status = status;
-        return this;
-      }
-
-      write(chunk: string): boolean {
-        this.chunks.push(chunk);
-        return this.keepsUp;
-      }
-
-      end(): this {
-        this.ended = true;
-        return this;
-      }
-
-      /** Parses what was written from chunk `from` on. */
-      messagesFrom(from: number): SseMessage[] {
-        const parser = new SseParser();
-        parser.push(this.chunks.slice(from).join(''));
-        return parser.messages;
-      }
-    }
-
-    const request = (headers: Record<string, string> = {}): IncomingMessage =>
-      Object.assign(new EventEmitter(), { method: 'GET', headers, socket: null }) as unknown as IncomingMessage;
-    const asResponse = (res: FakeResponse): ServerResponse => res as unknown as ServerResponse;
+    const request = fakeRequest;
 
     let manager: BackgroundTaskManager;
     beforeEach(() => {
@@ -450,7 +425,7 @@ describe('toServerSentEvents()', () => {
     });
     afterEach(() => manager.shutdown({ timeoutMs: 1_000 }));
 
-    it('writes nothing more once write() returns false, and catches up from the buffer on drain', async () => {
+    it('writes nothing more once write() returns false, and catches up from the buffer after drain', async () => {
       const handler = toServerSentEvents(manager, { lingerMs: 0, heartbeatMs: 0 });
       const res = new FakeResponse();
       handler(request(), asResponse(res));
@@ -461,8 +436,9 @@ describe('toServerSentEvents()', () => {
       await handle.done;
       await nextTurn();
       const stalledAt = res.chunks.length;
-      // chunk 0 is the retry line, chunk 1 the snapshot
-      expect(res.messagesFrom(2).map((m) => m.event)).to.deep.equal(['task.created']);
+      // chunk 0 is the retry line, chunk 1 the snapshot, chunk 2 the turn's frames in one Buffer: that write stalls it
+      expect(res.chunks).to.have.length(3);
+      expect(res.messagesFrom(2).map((m) => m.event)).to.deep.equal(['task.created', 'task.started', 'task.completed', 'counts']);
 
       manager.createTask((signal) => untilAborted(signal), { name: 'still-full' });
       await nextTurn();
@@ -470,36 +446,34 @@ describe('toServerSentEvents()', () => {
 
       res.keepsUp = true;
       res.emit('drain');
+      await nextTurn(); // the catch-up is written by the hub's next fan-out turn
       const caughtUp = res.messagesFrom(stalledAt);
-      expect(caughtUp.map((m) => m.event)).to.deep.equal([
-        'task.started',
-        'task.completed',
-        'task.created',
-        'task.started',
-        'counts',
-        'state',
-      ]);
-      const ids = res.messagesFrom(2).filter(isTaskEvent).map((m) => Number(m.id));
+      expect(caughtUp.map((m) => m.event)).to.deep.equal(['task.created', 'task.started', 'counts', 'state']);
+      const ids = res.messagesFrom(2).filter(isTaskEvent).map((m) => seqOf(m.id));
       expect(ids).to.have.length(5);
       expect(ids).to.deep.equal(ids.map((_, index) => (ids[0] as number) + index));
-      expect(json(caughtUp[4] as SseMessage)).to.include({ active: 1, completed: 1 });
+      expect(json(caughtUp[2] as SseMessage)).to.include({ active: 1, completed: 1 });
       handler.close();
     });
 
-    it('sends a snapshot on drain when the client fell further behind than the buffer holds', async () => {
+    it('sends a snapshot after drain when the client fell further behind than the buffer holds', async () => {
       const handler = toServerSentEvents(manager, { lingerMs: 0, heartbeatMs: 0, bufferSize: 1 });
       const res = new FakeResponse();
       handler(request(), asResponse(res));
       res.keepsUp = false;
-      await manager.createTask(async () => 1, { name: 'missed' }).done;
+      await manager.createTask(async () => 1, { name: 'written, then stalled' }).done;
+      await nextTurn(); // this turn's frames are written, and the write stalls the client
+      await manager.createTask(async () => 2, { name: 'missed' }).done;
+      await nextTurn();
       const stalledAt = res.chunks.length;
 
       res.keepsUp = true;
       res.emit('drain');
+      await nextTurn(); // the catch-up is written by the hub's next fan-out turn
 
       const caughtUp = res.messagesFrom(stalledAt);
       expect(caughtUp.map((m) => m.event)).to.deep.equal(['snapshot']);
-      expect(json(caughtUp[0] as SseMessage).counts).to.include({ completed: 1 });
+      expect(json(caughtUp[0] as SseMessage).counts).to.include({ completed: 2 });
       handler.close();
     });
 
@@ -510,12 +484,15 @@ describe('toServerSentEvents()', () => {
       res.keepsUp = false;
       await manager.createTask(async () => 1, { name: 'one' }).done;
       await manager.createTask(async () => 2, { name: 'two' }).done;
+      await nextTurn(); // the turn's frames are written together when it ends
       const stalledAt = res.chunks.length;
 
       res.emit('drain');
+      await nextTurn(); // the catch-up is written by the hub's next fan-out turn
       expect(res.chunks.length).to.equal(stalledAt + 1);
       res.keepsUp = true;
       res.emit('drain');
+      await nextTurn(); // the catch-up is written by the hub's next fan-out turn
 
       const events = res.messagesFrom(2).filter(isTaskEvent);
       expect(events.map((m) => `${m.event} ${json(m).name}`)).to.deep.equal([
@@ -538,7 +515,7 @@ describe('toServerSentEvents()', () => {
       const res = Object.assign(new EventEmitter(), {
         destroyed: true,
         writeHead: () => written.push('head'),
-        write: (chunk: string) => written.push(chunk),
+        write: (chunk: Buffer) => written.push(String(chunk)),
         end: () => written.push('end'),
       });
       const req = Object.assign(new EventEmitter(), { method: 'GET', headers: {}, socket: null });
@@ -572,8 +549,8 @@ describe('toServerSentEvents()', () => {
         writeHead() {
           return res;
         },
-        write(chunk: string) {
-          written.push(chunk);
+        write(chunk: Buffer) {
+          written.push(String(chunk));
           return true;
         },
         end() {
@@ -584,6 +561,16 @@ describe('toServerSentEvents()', () => {
       return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse & EventEmitter, written };
     };
 
+    it('keeps no heartbeat timer and writes no ping at all with heartbeatMs 0 (not the 15 s default)', () => {
+      const handler = toServerSentEvents(manager, { heartbeatMs: 0, lingerMs: 0 });
+      const { req, res, written } = fakeExchange();
+      handler(req, res);
+      expect(clock.countTimers()).to.equal(0);
+      clock.tick(DEFAULT_SERVER_SENT_EVENTS_OPTIONS.heartbeatMs * 4);
+      expect(written.filter((chunk) => chunk.startsWith(':'))).to.deep.equal([]);
+      res.emit('close');
+    });
+
     it('pings every heartbeatMs and releases its timer and listeners when the response closes', () => {
       const handler = toServerSentEvents(manager, { heartbeatMs: 1_000, lingerMs: 0 });
       const { req, res, written } = fakeExchange();
@@ -593,10 +580,15 @@ describe('toServerSentEvents()', () => {
       clock.tick(3_000);
       expect(written.filter((chunk) => chunk === ': ping\n\n')).to.have.length(3);
 
+      expect(res.listenerCount('close')).to.equal(1);
       res.emit('close');
       expect(clock.countTimers()).to.equal(0);
       expect(handler.connections).to.equal(0);
       expect(handler.activeSubscriptions).to.equal(0);
+      expect(res.listenerCount('close')).to.equal(0);
+      expect(res.listenerCount('drain')).to.equal(0);
+      // The 'error' listener stays with the response: an error emitted late by its socket must not go uncaught.
+      expect(res.listenerCount('error')).to.equal(1);
       const before = written.length;
       clock.tick(5_000);
       expect(written.length).to.equal(before);

@@ -15,10 +15,12 @@ export interface HttpResponse {
  * @param url - the URL.
  * @param method - default `'GET'`.
  * @param headers - extra headers (`Host` and `Origin` may be overridden).
+ * @param rawPath - the request target as sent, unparsed (`//x/shutdown`), instead of the URL's path.
  */
-export function request(url: string, method = 'GET', headers: Record<string, string> = {}): Promise<HttpResponse> {
+export function request(url: string, method = 'GET', headers: Record<string, string> = {}, rawPath?: string): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: { Connection: 'close', ...headers }, agent: false }, (res) => {
+    const options = { method, headers: { Connection: 'close', ...headers }, agent: false, ...(rawPath === undefined ? {} : { path: rawPath }) };
+    const req = httpRequest(url, options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -10,8 +10,8 @@ import {
   bindValue,
   inject,
   type CompiledGraph,
-} from '../../lib';
-import { RecordingPublisher, scopedContainerIds, thrownBy } from '../support/graph-test-helpers';
+} from '../../../lib';
+import { RecordingPublisher, scopedContainerIds, thrownBy } from '../../support/graph-test-helpers';
 
 interface State {
   manager?: unknown;

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import { safeJsonStringify } from '../../lib/internal/safe-json';
+import { Redactor } from '../../lib/redaction/redactor';
 
-describe('safeJsonStringify() (the SSE payload serializer)', () => {
+/** JSON text as every channel writes it, here without rules: what stays of a value's shape. */
+const safeJsonStringify = (value: unknown): string => Redactor.NONE.stringify(value);
+
+describe('Redactor.stringify() (the JSON text of every channel), without rules', () => {
   const parse = (value: unknown): unknown => JSON.parse(safeJsonStringify(value));
 
   it('writes what JSON.stringify writes for plain data', () => {
@@ -10,10 +13,12 @@ describe('safeJsonStringify() (the SSE payload serializer)', () => {
     expect(safeJsonStringify(value)).to.equal(JSON.stringify(value));
   });
 
-  it('writes errors as { name, message, code? }, at any depth, whatever else they carry', () => {
-    const error = Object.assign(new TypeError('bad'), { code: 42, extra: { secret: true } });
+  it('writes errors as { name, message, code?, cause? }, at any depth, whatever else they carry', () => {
+    const error = Object.assign(new TypeError('bad', { cause: new RangeError('under') }), { code: 42, extra: { secret: true } });
 
-    expect(parse({ nested: [error] })).to.deep.equal({ nested: [{ name: 'TypeError', message: 'bad', code: 42 }] });
+    expect(parse({ nested: [error] })).to.deep.equal({
+      nested: [{ name: 'TypeError', message: 'bad', code: 42, cause: { name: 'RangeError', message: 'under' } }],
+    });
     expect(parse(new Error('plain'))).to.deep.equal({ name: 'Error', message: 'plain' });
   });
 
@@ -34,7 +39,7 @@ describe('safeJsonStringify() (the SSE payload serializer)', () => {
       ok: 1,
     };
 
-    expect(parse(value)).to.deep.equal({ broken: '[Unserializable]', odd: '[Unserializable]', ok: 1 });
+    expect(parse(value)).to.deep.equal({ broken: '[unreadable]', odd: '[unreadable]', ok: 1 });
   });
 
   it('writes Dates through toJSON, Maps as entry lists, Sets as arrays, and drops functions and symbols', () => {
@@ -64,7 +69,7 @@ describe('safeJsonStringify() (the SSE payload serializer)', () => {
       deep = next;
     }
 
-    expect(safeJsonStringify(root)).to.contain('"[Object]"');
+    expect(safeJsonStringify(root)).to.contain('"[Truncated]"');
   });
 
   it('writes null for undefined at the top level, never undefined', () => {

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisStreamsClient } from '../../../lib';
+import { GuardedLogger } from '../../../lib/logging/guarded-logger';
+import { StreamReadLoop, type ReadCounters } from '../../../lib/redis/internal/stream-read-loop';
+import { FakeRedisClient } from '../../support/fake-redis-client';
+import { capturingLogger } from '../../support/helpers';
+
+/*
+ * StreamReadLoop (lib/redis/internal/stream-read-loop.ts) against replies no Redis protocol gives: a client
+ * whose XREADGROUP answers a plain string (as a client of another major, or a proxy, might) is never read as
+ * "no entries" in silence: the reply is counted each time and logged at ERROR once.
+ */
+describe('StreamReadLoop', () => {
+  it('counts every reply of an unknown shape and logs it at ERROR once, instead of reading nothing in silence', async () => {
+    const captured = capturingLogger('trace');
+    const client = new FakeRedisClient();
+    client.autoReply = true; // every command answers '1-0': right for XGROUP, a shape no XREADGROUP reply has
+    client.goOnline();
+    const counters: ReadCounters = { undecodable: 0, unknownReplies: 0 };
+    const delivered: unknown[] = [];
+    const loop = new StreamReadLoop({
+      client: client as unknown as RedisStreamsClient,
+      label: 'a loop',
+      stream: 's',
+      group: 'g',
+      consumer: 'c',
+      startId: '0',
+      count: 10,
+      blockMs: 10,
+      minIdleMs: 30_000,
+      claimIntervalMs: 60_000,
+      logger: new GuardedLogger(captured.logger),
+      deliver: (entry) => delivered.push(entry),
+      batchDelivered: () => undefined,
+      counters,
+    });
+    try {
+      await sleep(700);
+      expect(counters.unknownReplies).to.be.at.least(2);
+      const errors = captured.messages('error');
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(/^a loop: cannot read the (XAUTOCLAIM|XREADGROUP) reply/).and.contain('stats.unknownReplies');
+      expect(delivered).to.deep.equal([]);
+    } finally {
+      await loop.stop();
+    }
+  });
+});
