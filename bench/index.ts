@@ -3,7 +3,8 @@
  * `npm run bench [-- [names...] [--quick] [--strict] [--cpu] [--rounds=N]]`.
  *
  * - names: run only these measurements (`create-settle`, `create-settle-timeout`, `scaling`, `shutdown`,
- *   `memory`, `subscribers`, or their numbers 1-6); all by default, in that order.
+ *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, or their numbers 1-10; `sse` also
+ *   selects `sse-steady`, the third part of its benchmark); all by default, in that order.
  * - `--quick`: one timed round each (a smoke run, well under a minute); the figures are indicative only.
  * - `--strict`: exit 1 if a target is missed (or a measurement fails); without it the exit code is 0 either way.
  * - `--cpu`: judge the time targets on the process's CPU time instead of the wall clock (both are always
@@ -14,17 +15,21 @@
  * run, and reports medians. Needs `node --expose-gc` (the npm script passes it).
  */
 import os from 'node:os';
+import { commonCase } from './common-case';
 import { createSettle } from './create-settle';
 import { createSettleTimeout } from './create-settle-timeout';
 import { memory } from './memory';
+import { redaction } from './redaction';
 import { scaling } from './scaling';
 import { shutdown } from './shutdown';
+import { sse } from './sse';
+import { sseSteady } from './sse-steady';
 import { subscribers } from './subscribers';
 import { duration, indent, table, type Align } from './support/format';
 import { figure } from './support/report';
 import type { BenchOptions, Clock, Measurement, MeasurementResult, TargetCheck } from './support/types';
 
-const MEASUREMENTS: readonly Measurement[] = [createSettle, createSettleTimeout, scaling, shutdown, memory, subscribers];
+const MEASUREMENTS: readonly Measurement[] = [createSettle, createSettleTimeout, scaling, shutdown, memory, subscribers, commonCase, redaction, sse, sseSteady];
 
 interface Cli {
   readonly options: BenchOptions;
@@ -35,8 +40,14 @@ interface Cli {
 function usage(): string {
   return (
     'usage: npm run bench -- [names...] [--quick] [--strict] [--cpu] [--rounds=N]\n' +
-    `  names: ${MEASUREMENTS.map((measurement, index) => `${measurement.id} (${index + 1})`).join(', ')}`
+    `  names: ${MEASUREMENTS.map((measurement, index) => `${measurement.id} (${index + 1})`).join(', ')};\n` +
+    '  a group name (sse) selects every measurement of the group'
   );
+}
+
+/** Whether a command-line name selects a measurement: its id, its group or its number. */
+function selects(name: string, measurement: Measurement, index: number): boolean {
+  return name === measurement.id || name === measurement.group || name === String(index + 1);
 }
 
 function parseArgs(args: readonly string[]): Cli {
@@ -61,14 +72,14 @@ function parseArgs(args: readonly string[]): Cli {
   const selected =
     names.length === 0
       ? MEASUREMENTS
-      : MEASUREMENTS.filter((measurement, index) => names.includes(measurement.id) || names.includes(String(index + 1)));
-  const unknown = names.filter((name) => !MEASUREMENTS.some((measurement, index) => measurement.id === name || String(index + 1) === name));
+      : MEASUREMENTS.filter((measurement, index) => names.some((name) => selects(name, measurement, index)));
+  const unknown = names.filter((name) => !MEASUREMENTS.some((measurement, index) => selects(name, measurement, index)));
   if (unknown.length > 0) throw new Error(`unknown measurement ${unknown.join(', ')}\n${usage()}`);
   return { options: { quick, rounds, clock }, strict, selected };
 }
 
 function printResult(result: MeasurementResult): void {
-  const timed = result.rows.some((row) => row.cpuMedian !== undefined);
+  const timed = result.rows.some((row) => row.unit === 'ns');
   const header = timed
     ? ['case', 'median wall/task', 'min', 'max', 'rounds', 'median cpu/task', 'ratio (medians)', 'cpu ratio', '']
     : ['case', 'median heap/task', 'min', 'max', 'rounds', 'ratio (medians)', ''];

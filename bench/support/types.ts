@@ -60,6 +60,8 @@ export interface MeasurementResult {
 export interface Measurement {
   /** The name used on the command line: `scaling`. */
   readonly id: string;
+  /** Another name that selects it on the command line, with the measurements it belongs with: `sse`. */
+  readonly group?: string;
   readonly title: string;
   run(options: BenchOptions): Promise<MeasurementResult>;
 }

@@ -19,6 +19,11 @@ export const trivialWork: SignalWork = async (_signal: AbortSignal): Promise<voi
   await null;
 };
 
+/** The common case of measurement 7: a function that declares no parameter, so it cannot receive the signal. */
+export const commonWork = async (): Promise<void> => {
+  await null;
+};
+
 /** Work blocked until `gate` resolves (measurements 3 and 5). */
 export function gatedWork(gate: Promise<void>): SignalWork {
   return async (_signal: AbortSignal): Promise<void> => {
@@ -44,7 +49,12 @@ const statusOf = (handle: TaskHandle<unknown>): TaskStatus => handle.status;
 // The manager
 
 /** Creates `count` tasks of `work` on `manager` and returns the last handle. */
-function createMany(manager: BackgroundTaskManager, count: number, work: SignalWork, options?: CreateTaskOptions): TaskHandle<void> {
+function createMany(
+  manager: BackgroundTaskManager,
+  count: number,
+  work: SignalWork | (() => Promise<void>),
+  options?: CreateTaskOptions,
+): TaskHandle<void> {
   let last: TaskHandle<void> | undefined;
   for (let i = 0; i < count; i++) last = manager.createTask(work, options);
   verify(last !== undefined, 'no task created');
@@ -59,6 +69,8 @@ async function settleAll(manager: BackgroundTaskManager, last: TaskHandle<void>)
 
 export interface ManagerCreateSettleOptions {
   readonly timeoutMs?: number;
+  /** The work; default {@link trivialWork} (which declares the signal parameter). */
+  readonly work?: SignalWork | (() => Promise<void>);
   /** One trivial subscriber on `events$` and one on `counts$`, subscribed before the timing starts. */
   readonly subscribers?: boolean;
 }
@@ -74,7 +86,7 @@ export async function managerCreateSettle(tasks: number, options: ManagerCreateS
   const taskOptions: CreateTaskOptions | undefined = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : undefined;
 
   const stopTiming = startTiming();
-  const last = createMany(manager, tasks, trivialWork, taskOptions);
+  const last = createMany(manager, tasks, options.work ?? trivialWork, taskOptions);
   await settleAll(manager, last);
   const timing = stopTiming(tasks);
 
@@ -216,10 +228,11 @@ export async function floorBlockedBatches(inFlight: number, batches: number): Pr
 
 /**
  * Measurement 4's floor: `tasks` AbortControllers, each with one promise that rejects when it aborts (the same
- * work as the manager's tasks); timed: aborting them all until every promise has settled (a counter reaching
- * zero resolves one promise).
+ * work as the manager's tasks); timed: aborting them all, with one shared reason, until every promise has
+ * settled (a counter reaching zero resolves one promise).
  */
 export async function floorAbortAll(tasks: number): Promise<Timing> {
+  const reason = new Error('shut down');
   const controllers: AbortController[] = [];
   let remaining = tasks;
   let allSettled!: () => void;
@@ -236,7 +249,7 @@ export async function floorAbortAll(tasks: number): Promise<Timing> {
   globalThis.gc?.();
 
   const stopTiming = startTiming();
-  for (const controller of controllers) controller.abort();
+  for (const controller of controllers) controller.abort(reason);
   await settled;
   const timing = stopTiming(tasks);
   verify(remaining === 0, `${remaining} promises unsettled`);
@@ -306,4 +319,73 @@ export async function floorMemory(tasks: number): Promise<MemorySample> {
   const endBytes = heapUsed();
   verify(tracked.size === 0, 'the floor is still referenced');
   return { bytesPerTask: (runningBytes - startBytes) / tasks, residual: (endBytes - startBytes) / startBytes, startBytes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Starting work in the caller's async context (measurement 7, for information)
+
+/** One piece of bookkeeping per task, as the start of a task touches it. */
+class Started {
+  count = 0;
+  start(): void {
+    this.count++;
+  }
+}
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * The manager's way to start work: one promise reaction per task, created where the task is created, which
+ * therefore runs in that caller's async context. Timed: scheduling `tasks` starts and running them all.
+ */
+export async function startPerTaskReaction(tasks: number): Promise<Timing> {
+  const started = new Started();
+  const stopTiming = startTiming();
+  for (let i = 0; i < tasks; i++) RESOLVED.then(() => started.start());
+  await nextTurn();
+  const timing = stopTiming(tasks);
+  verify(started.count === tasks, `${started.count} of ${tasks} started`);
+  return timing;
+}
+
+/**
+ * The cheaper way that loses the async context: one microtask starts every task of the batch (all run in the
+ * first caller's context). Timed like {@link startPerTaskReaction}.
+ */
+export async function startBatched(tasks: number): Promise<Timing> {
+  const started = new Started();
+  let queue: Started[] = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    for (const item of batch) item.start();
+  };
+  const stopTiming = startTiming();
+  for (let i = 0; i < tasks; i++) {
+    queue.push(started);
+    if (queue.length === 1) queueMicrotask(flush);
+  }
+  await nextTurn();
+  const timing = stopTiming(tasks);
+  verify(started.count === tasks, `${started.count} of ${tasks} started`);
+  return timing;
+}
+
+/**
+ * A context of 10 fields, one of them nested, as an agent's task would carry (measurements 8 and 9); the last
+ * field is given (`apiKey` with a secret, for the redaction measurement).
+ */
+export function tenFieldContext(index: number, last: readonly [string, unknown] = ['model', 'gpt-4o']): Record<string, unknown> {
+  return {
+    userId: `user-${index % 97}`,
+    threadId: `thread-${index % 13}`,
+    runId: `run-${index}`,
+    tenant: 'acme',
+    region: 'eu-west-1',
+    attempt: 1,
+    priority: 'high',
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    [last[0]]: last[1],
+    request: { method: 'POST', path: `/v1/items/${index}`, status: 202 },
+  };
 }
