@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import { BackgroundTaskManager } from '../lib';
+import { runExample } from './support/run-example';
 
 interface Item {
   readonly id: number;
@@ -42,9 +43,4 @@ export async function main(): Promise<void> {
   console.log(`counts: ${JSON.stringify(counts)}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

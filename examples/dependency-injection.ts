@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager, StateGraph, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   data: { input?: string };
@@ -41,9 +42,4 @@ export async function main(): Promise<void> {
   console.log(`graph closed: ${backgroundTasks.status}, ${backgroundTasks.initialTasks} tasks left at close`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -15,6 +15,7 @@ import {
   type EventModel,
   type ResolvedRunConfig,
 } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   input: string;
@@ -68,9 +69,4 @@ export async function main(): Promise<void> {
   console.log(`graph closed: ${backgroundTasks.status}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

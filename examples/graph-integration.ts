@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager, END, START, StateGraph, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   items: string[];
@@ -54,9 +55,4 @@ export async function main(): Promise<void> {
   console.log(`shutdown took ${stats.backgroundTasks.durationMs} ms`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

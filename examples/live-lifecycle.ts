@@ -7,11 +7,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { map } from 'rxjs';
 import { BackgroundTaskManager, type TaskEvent } from '../lib';
+import { runExample } from './support/run-example';
 
 function describe(event: TaskEvent): string {
   switch (event.type) {
     case 'completed':
-      return `completed in ${event.durationMs} ms`;
+      return `completed in ${Math.round(event.durationMs)} ms`;
     case 'failed':
       return `failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
     case 'cancelled':
@@ -50,15 +51,11 @@ export async function main(): Promise<void> {
 
   await sleep(20);
   cancellable.cancel('user pressed cancel');
-  await manager.waitForAll({ timeoutMs: 200 });
+  // returnExceptions: the failure of flaky_call is collected (and logged), not thrown, whenever it happens.
+  await manager.waitForAll({ timeoutMs: 200, returnExceptions: true });
 
   const stats = await manager.shutdown({ timeoutMs: 1_000 });
   console.log(`shutdown: ${stats.status}, initial=${stats.initialTasks} completed=${stats.completedTasks} remaining=${stats.remainingTasks}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager } from '../lib';
+import { runExample } from './support/run-example';
 
 async function sendNotification(userId: string, message: string, delayMs: number, signal: AbortSignal): Promise<string> {
   await sleep(delayMs, undefined, { signal });
@@ -36,9 +37,4 @@ export async function main(): Promise<void> {
   await manager.shutdown();
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager } from '../lib';
+import { runExample } from './support/run-example';
 
 export async function main(): Promise<void> {
   const manager = new BackgroundTaskManager();
@@ -40,9 +41,4 @@ export async function main(): Promise<void> {
   console.log(`shutdown: ${stats.status}, ${stats.initialTasks} initial task(s), ${stats.remainingTasks} remaining`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -8,6 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager, StateGraph, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   data: { text: string; result?: string };
@@ -43,9 +44,4 @@ export async function main(): Promise<void> {
   await app.close();
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager, StateGraph, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   data?: Record<string, unknown>;
@@ -67,9 +68,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

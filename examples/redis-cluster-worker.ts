@@ -1,12 +1,15 @@
 /**
  * One worker of the redis-cluster example: its own manager, a Redis Streams publisher, and its task events
  * mirrored to the shared stream. It runs a fixed plan of tasks, publishes a start and an end event, shuts
- * down cleanly and exits. `examples/redis-cluster.ts` starts three of these.
+ * down cleanly and exits.
  *
- * Run one by hand: npx ts-node examples/redis-cluster-worker.ts <stream> <workerId> <tasks> [fail|time_out]
+ * It is a child process of `examples/redis-cluster.ts`, which starts three of these with their plans and a
+ * stream of its own: run that one. Started by hand, it refuses to run (it would write into whatever stream it
+ * was given) and exits with code 1.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import log from 'loglevel';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runExample } from './support/run-example';
 // Deep imports rather than '../lib' only because this file runs under ts-node in a child process: ts-node
 // transpiles every module it loads, and the whole barrel doubles the start-up time. An application imports
 // all of these from 'agentflow-rx'.
@@ -59,16 +62,19 @@ export async function runWorker(plan: WorkerPlan): Promise<void> {
 }
 
 export async function main(): Promise<void> {
-  const [stream = 'agentflow:events', workerId = 'worker-1', tasks = '3', lastTask = 'complete'] = process.argv.slice(2);
+  if (process.send === undefined) {
+    // Only examples/redis-cluster.ts starts workers, through fork(), which gives them an IPC channel.
+    throw new Error('this is one worker of examples/redis-cluster.ts, which starts three of them: run npx ts-node examples/redis-cluster.ts');
+  }
+  const [stream, workerId, tasks, lastTask] = process.argv.slice(2);
+  if (stream === undefined || workerId === undefined || tasks === undefined || !/^[1-9]\d*$/.test(tasks)) {
+    throw new Error(`expected <stream> <workerId> <tasks> <complete|fail|time_out>, got ${JSON.stringify(process.argv.slice(2))}`);
+  }
   if (lastTask !== 'complete' && lastTask !== 'fail' && lastTask !== 'time_out') {
-    throw new Error(`Unknown last task '${lastTask}': use complete, fail or time_out`);
+    throw new Error(`Unknown last task '${String(lastTask)}': use complete, fail or time_out`);
   }
   await runWorker({ stream, workerId, tasks: Number(tasks), lastTask });
+  process.disconnect?.(); // the IPC channel would keep the process alive
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

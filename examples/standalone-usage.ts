@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager } from '../lib';
+import { runExample } from './support/run-example';
 
 /** Stands in for an HTTP call; honours the task's signal like `fetch(url, { signal })` does. */
 async function fetchDataAsync(url: string, signal: AbortSignal): Promise<{ url: string; items: number }> {
@@ -32,9 +33,4 @@ export async function main(): Promise<void> {
   console.log(`Shutdown stats: ${JSON.stringify({ ...stats, durationMs: undefined })}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -8,6 +8,7 @@
  * Run: npx ts-node examples/troubleshooting-missing-error-logs.ts
  */
 import { BackgroundTaskManager, StateGraph, getDefaultLogger, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   orderId: string;
@@ -45,9 +46,4 @@ export async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -9,6 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackgroundTaskManager, StateGraph, inject, type RunConfig } from '../lib';
+import { runExample } from './support/run-example';
 
 interface State {
   started?: boolean;
@@ -42,9 +43,4 @@ export async function main(): Promise<void> {
   console.log(`close: ${backgroundTasks.status}, remaining: ${backgroundTasks.remaining.map((task) => task.name).join(', ')}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

@@ -8,18 +8,21 @@
  *   dashboard, since the consumers of one group share the entries and each dashboard must see all of them. It reads
  *   for as long as the dashboard runs (not only while a page is open), and its group is destroyed on `close()`;
  * - `GET /cluster/events` streams its view as server-sent events: `event: cluster-counts` (`clusterCounts$`: per
- *   worker and in total) and `event: cluster-tasks` (`clusterTasks$`, each worker's list cut to its oldest
- *   {@link MAX_LISTED_TASKS} tasks, plus `inFlight`: each worker's full count).
+ *   worker and in total), `event: cluster-tasks` (`clusterTasks$`, each worker's list cut to its oldest
+ *   {@link MAX_LISTED_TASKS} tasks, plus `inFlight`: each worker's full count) and `event: cluster-workers`
+ *   (`clusterWorkers$`: each worker's status, `alive`, `lost` or `stopped`, and the time of its last entry).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
 import {
+  Redactor,
   RedisStreamsPublisher,
   RedisStreamsSubscriber,
   mirrorTaskEvents,
   type BackgroundTaskManager,
   type ClusterCounts,
   type ClusterTasks,
+  type ClusterWorkers,
   type TaskEventMirror,
 } from '../../lib';
 import type { ResolvedClusterOptions } from './dashboard-options';
@@ -140,7 +143,7 @@ export function clusterEventsHandler(subscriber: RedisStreamsSubscriber): Cluste
       if (blocked || res.writableEnded || res.destroyed) return;
       for (const [name, data] of pending) {
         pending.delete(name);
-        if (!res.write(`event: ${name}\ndata: ${JSON.stringify(data())}\n\n`)) {
+        if (!res.write(`event: ${name}\ndata: ${Redactor.DEFAULT.stringify(data())}\n\n`)) {
           blocked = true;
           res.once('drain', onDrain);
           return;
@@ -178,6 +181,11 @@ export function clusterEventsHandler(subscriber: RedisStreamsSubscriber): Cluste
         complete: release,
         error: release,
       }),
+      subscriber.clusterWorkers$.subscribe({
+        next: (workers: ClusterWorkers) => send('cluster-workers', () => workersFrame(workers)),
+        complete: release,
+        error: release,
+      }),
     );
   };
 
@@ -192,6 +200,13 @@ export function clusterEventsHandler(subscriber: RedisStreamsSubscriber): Cluste
       enumerable: true,
     },
   }) as ClusterEventsHandler;
+}
+
+/** What a `cluster-workers` frame carries: each worker's status and the time of its last entry (its counts go in `cluster-counts`). */
+export type ClusterWorkersFrame = Readonly<Record<string, { readonly status: string; readonly lastSeenAt: number }>>;
+
+function workersFrame(workers: ClusterWorkers): ClusterWorkersFrame {
+  return Object.fromEntries(Object.entries(workers).map(([workerId, worker]) => [workerId, { status: worker.status, lastSeenAt: worker.lastSeenAt }]));
 }
 
 function tasksFrame(tasks: ClusterTasks): ClusterTasksFrame {

@@ -5,7 +5,8 @@
  * failing, hanging with a timeout, a burst of 500 that hits the manager's cap), cancel them, and shut the
  * manager down. Everything on the page arrives over one server-sent-events stream.
  *
- * Environment: `PORT` (default 3000); it listens on 127.0.0.1 only. Ctrl-C (SIGINT) or SIGTERM shuts the
+ * Environment: `PORT` (default 3000; `0` picks a free one); it listens on 127.0.0.1 only. A port in use or a
+ * `PORT` that is not a port number ends it at once with one line that says so, and exit code 1. Ctrl-C (SIGINT) or SIGTERM shuts the
  * manager down gracefully and prints its `ShutdownStats`.
  *
  * Cluster mode: `REDIS_URL=redis://127.0.0.1:6379 npm start -- --cluster [--stream=<key>]` also mirrors this
@@ -13,8 +14,20 @@
  * in a "Cluster" panel (workers mirror theirs with `mirrorTaskEvents`, see examples/redis-cluster.ts). It needs
  * the optional `redis` package; `REDIS_URL` defaults to redis://127.0.0.1:6379.
  */
+import { requireRedis } from '../support/require-redis';
+import { runExample } from '../support/run-example';
 import { DEFAULT_CLUSTER_STREAM, type DashboardClusterOptions } from './dashboard-options';
 import { startDashboard } from './server';
+
+/** The port `PORT` asks for (default 3000; `0` picks a free one), or an error that quotes what it says. */
+export function portFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.PORT;
+  if (text === undefined || text === '') return 3000;
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 65_535) {
+    throw new Error(`PORT must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
 
 /** The cluster options that the command line asks for (`--cluster`, `--stream=<key>`), or `undefined`. */
 export function clusterOptionsFromArgs(
@@ -33,18 +46,18 @@ export function clusterOptionsFromArgs(
 }
 
 export async function main(): Promise<void> {
-  const port = process.env.PORT === undefined || process.env.PORT === '' ? 3000 : Number(process.env.PORT);
-  const dashboard = await startDashboard({ port, host: '127.0.0.1', cluster: clusterOptionsFromArgs() });
-  console.log(`agentflow-rx dashboard: ${dashboard.url}  (Ctrl-C to stop)`);
-  if (dashboard.cluster !== undefined) {
-    const { redis } = dashboard.cluster.info() as { redis: string };
-    console.log(
-      `cluster mode: stream '${dashboard.cluster.stream}' on ${redis}, mirrored as '${dashboard.cluster.workerId}', ` +
-        `read in group '${dashboard.cluster.group}'`,
-    );
-  }
-
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const port = portFromEnv();
+  const cluster = clusterOptionsFromArgs();
+  // Cluster mode needs Redis: say so at once, in one line, rather than start and log reconnection warnings.
+  if (cluster?.redisUrl !== undefined) await requireRedis(cluster.redisUrl);
+  const dashboard = await startDashboard({ port, host: '127.0.0.1', cluster }).catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on 127.0.0.1 is in use: stop what listens there, or set PORT to another port (PORT=0 picks a free one)`, { cause: error });
+    if (code === 'EACCES') throw new Error(`port ${port} needs privileges this process does not have: set PORT to a port above 1023`, { cause: error });
+    throw error;
+  });
+  // Listening before the URL is printed: whoever reads it may send SIGINT at once.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     const stop = (received: NodeJS.Signals): void => {
       // A second Ctrl-C during shutdown falls through to Node's default: exit at once.
       process.off('SIGINT', stop);
@@ -54,14 +67,19 @@ export async function main(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  console.log(`agentflow-rx dashboard: ${dashboard.url}  (Ctrl-C to stop)`);
+  if (dashboard.cluster !== undefined) {
+    const { redis } = dashboard.cluster.info() as { redis: string };
+    console.log(
+      `cluster mode: stream '${dashboard.cluster.stream}' on ${redis}, mirrored as '${dashboard.cluster.workerId}', ` +
+        `read in group '${dashboard.cluster.group}'`,
+    );
+  }
+
+  const signal = await stopSignal;
   console.log(`${signal}: shutting down gracefully…`);
   const stats = await dashboard.close();
   console.log(`ShutdownStats: ${JSON.stringify(stats, null, 2)}`);
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
+runExample(module, main);

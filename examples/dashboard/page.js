@@ -11,6 +11,8 @@ const MAX_ROWS = 200;
 const MAX_LOG = 150;
 const LOG_HISTORY = 2_000;
 const AGE_REFRESH_MS = 500;
+/** How often the page reads the event stream's figures (viewers, drops) from ./info. */
+const STREAM_STATS_INTERVAL_MS = 5_000;
 const MIN_FRAME_INTERVAL_MS = 100;
 const COUNT_KEYS = ['active', 'completed', 'failed', 'cancelled', 'timedOut', 'dropped'];
 const STATUS_LABELS = { pending: 'pending', running: 'running', timed_out: 'timed out' };
@@ -30,6 +32,7 @@ const ui = {
   connection: byId('connection'),
   managerState: byId('manager-state'),
   cap: byId('cap'),
+  viewers: byId('viewers'),
   graphRuns: byId('graph-runs'),
   cancelAll: byId('cancel-all'),
   shutdown: byId('shutdown'),
@@ -143,6 +146,18 @@ fetch('./info', { cache: 'no-store' })
     if (info.cluster) startCluster(info.cluster);
   })
   .catch((error) => showAction(`could not read ./info: ${error.message}`, true));
+
+// The event stream's own figures (clients connected, dropped for not reading), read every few seconds.
+setInterval(() => {
+  if (view.info === undefined || document.hidden) return;
+  fetch('./info', { cache: 'no-store' })
+    .then((response) => response.json())
+    .then((info) => {
+      view.info = info;
+      invalidate('header');
+    })
+    .catch(() => undefined);
+}, STREAM_STATS_INTERVAL_MS);
 
 // ---- counts -------------------------------------------------------------------------------------------------
 
@@ -411,6 +426,11 @@ function renderHeader() {
     const every = info.agentRunIntervalMs > 0 ? `agent run every ${formatDuration(info.agentRunIntervalMs)}` : 'no agent runs';
     const seen = view.graphRunsSeen > 0 ? ` · ${view.graphRunsSeen} seen, last ${view.lastRun}` : '';
     setText(ui.graphRuns, every + seen);
+    const stream = info.stream;
+    if (stream !== undefined) {
+      const viewers = `${formatInteger(stream.clients)} viewer${stream.clients === 1 ? '' : 's'}`;
+      setText(ui.viewers, stream.dropped > 0 ? `${viewers} · ${formatInteger(stream.dropped)} dropped` : viewers);
+    }
   }
   const accepting = view.state === 'running' && !view.shutdownRequested;
   for (const button of ui.samples) button.disabled = !accepting;
@@ -500,8 +520,9 @@ function renderStats() {
 // ---- the cluster panel (cluster mode only) ------------------------------------------------------------------
 
 // In cluster mode (GET /info has `cluster`) the server reads every worker's task events from Redis and streams
-// its view at ./cluster/events: `cluster-counts` ({ total, workers: { [workerId]: counts } }) and
-// `cluster-tasks` ({ inFlight: { [workerId]: n }, ... }). One row per worker, then the total.
+// its view at ./cluster/events: `cluster-counts` ({ total, workers: { [workerId]: counts } }), `cluster-tasks`
+// ({ inFlight: { [workerId]: n }, ... }) and `cluster-workers` ({ [workerId]: { status, lastSeenAt } }). One row
+// per worker (its status: alive, lost or stopped), then the total (with the tasks of lost workers).
 
 const CLUSTER_KEYS = ['active', 'completed', 'failed', 'cancelled', 'timedOut', 'dropped'];
 const cluster = {
@@ -509,6 +530,7 @@ const cluster = {
   counts: undefined,
   inFlight: {},
   inFlightTotal: 0,
+  workers: {},
   connection: 'connecting',
   rows: new Map(),
 };
@@ -528,6 +550,10 @@ function startCluster(info) {
   });
   source.addEventListener('cluster-counts', (event) => {
     cluster.counts = JSON.parse(event.data);
+    invalidate('cluster');
+  });
+  source.addEventListener('cluster-workers', (event) => {
+    cluster.workers = JSON.parse(event.data);
     invalidate('cluster');
   });
   source.addEventListener('cluster-tasks', (event) => {
@@ -559,7 +585,7 @@ function renderCluster() {
       row = clusterRow(id);
       cluster.rows.set(id, row);
     }
-    fillClusterRow(row, cluster.inFlight[id] ?? 0, counts.workers[id]);
+    fillClusterRow(row, cluster.inFlight[id] ?? 0, counts.workers[id], cluster.workers[id]?.status ?? 'alive');
     body.append(row.element); // keeps them sorted; appending a row already in place moves nothing visible
   }
   const foot = byId('cluster-total');
@@ -567,7 +593,8 @@ function renderCluster() {
     cluster.totalRow = clusterRow('total');
     foot.append(cluster.totalRow.element);
   }
-  fillClusterRow(cluster.totalRow, cluster.inFlightTotal, counts.total);
+  const lost = counts.total.lost ?? 0;
+  fillClusterRow(cluster.totalRow, cluster.inFlightTotal, counts.total, lost > 0 ? `${formatInteger(lost)} lost` : '');
   setText(byId('cluster-workers'), formatInteger(ids.length));
   byId('cluster-empty').hidden = ids.length > 0;
 }
@@ -580,7 +607,7 @@ function clusterRow(id) {
   if (id !== 'total') name.scope = 'row';
   name.textContent = id === 'total' ? 'Total' : id;
   name.title = id;
-  const cells = ['inFlight', ...CLUSTER_KEYS].map((key) => {
+  const cells = ['status', 'inFlight', ...CLUSTER_KEYS].map((key) => {
     const td = document.createElement('td');
     td.dataset.key = key;
     return td;
@@ -589,9 +616,12 @@ function clusterRow(id) {
   return { element, cells };
 }
 
-function fillClusterRow(row, inFlight, counts) {
+function fillClusterRow(row, inFlight, counts, status) {
+  const [statusCell, ...numbers] = row.cells;
+  setText(statusCell, status);
+  statusCell.dataset.status = status;
   const values = [inFlight, ...CLUSTER_KEYS.map((key) => counts[key])];
-  values.forEach((value, index) => setText(row.cells[index], formatInteger(value)));
+  values.forEach((value, index) => setText(numbers[index], formatInteger(value)));
 }
 
 // ---- helpers ------------------------------------------------------------------------------------------------

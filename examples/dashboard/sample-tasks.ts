@@ -105,7 +105,8 @@ function sampleSpec(kind: SampleKind, index: number): SampleSpec {
       return {
         name: 'call_webhook',
         timeoutMs: HANGING_TIMEOUT_MS,
-        context: { url: `https://hooks.example.test/${index + 1}` },
+        // The signing secret shows as [REDACTED] on the page, in the logs and in the shutdown statistics.
+        context: { url: `https://hooks.example.test/${index + 1}`, signingSecret: `whsec_${index + 1}_k3ep-me-1n-the-process` },
         work: (signal) => untilAborted(signal),
       };
     case 'burst':

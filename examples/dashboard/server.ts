@@ -22,6 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   ObservablePublisher,
+  Redactor,
   serveBrowserClient,
   toServerSentEvents,
   type BackgroundTaskManager,
@@ -122,6 +123,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
+    stream: events.stats,
     ...(cluster === undefined ? {} : { cluster: cluster.info() }),
   });
 
@@ -186,8 +188,28 @@ interface Routes {
 const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
 const SAMPLE_PATH = /^\/samples\/([a-z]+)$/;
 
+/**
+ * The request's path, when it is already in normal form; `undefined` for one that a URL parser would rewrite
+ * (`//host/shutdown`, `/a/../shutdown`, `/a/./b`, a backslash): routing on a rewritten path would let one
+ * spelling reach an endpoint that another check (a proxy's rule, a log search) knows by its plain name.
+ */
+function normalPath(url: string | undefined): string | undefined {
+  const raw = (url ?? '/').split(/[?#]/, 1)[0] as string;
+  if (!raw.startsWith('/') || raw.startsWith('//')) return undefined;
+  try {
+    return new URL(raw, 'http://localhost').pathname === raw ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function route(routes: Routes, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const path = normalPath(req.url);
+  if (path === undefined) {
+    req.resume();
+    sendJson(res, 400, { error: 'the path is not in normal form (no //, ., .. or \\ segments)' });
+    return;
+  }
   if (req.method === 'POST') {
     req.resume(); // no endpoint reads a body
     const refusal = crossOriginRefusal(req);
@@ -278,13 +300,18 @@ const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Referrer-Policy': 'no-referrer',
 });
 
+/**
+ * Every JSON answer leaves through the redactor: the shutdown statistics, error messages, a sample's ids. (The
+ * manager redacts the `remaining` list of its stats by itself; this covers what a route adds.)
+ */
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const text = Redactor.DEFAULT.stringify(body);
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
   });
   res.end(text);
 }
