@@ -100,10 +100,16 @@ const EVENT_MODEL_KEYS = [
  * by something else, or damaged, yields a `problem` saying what is wrong with it.
  */
 export function decodeStreamEntry(raw: RawStreamEntry): DecodeResult {
-  const kind = raw.fields.get('kind');
-  const json = raw.fields.get('json');
-  const workerId = raw.fields.get('workerId');
+  // Field values are read as unknown: a reply is data from the network, whatever the parser promised.
+  const fields = raw.fields as ReadonlyMap<string, unknown>;
+  const kind = fields.get('kind');
+  const json = fields.get('json');
+  const workerId = fields.get('workerId');
   if (json === undefined) return { problem: `entry ${raw.id} has no 'json' field` };
+  if (typeof json !== 'string') return { problem: `entry ${raw.id} has a 'json' field that is not a string` };
+  if (workerId !== undefined && typeof workerId !== 'string') {
+    return { problem: `entry ${raw.id} has a 'workerId' field that is not a string: ${describeValue(workerId, 80)}` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
