@@ -11,14 +11,14 @@ import { AgentflowError } from './agentflow-error';
  * try {
  *   new RedisStreamsPublisher();
  * } catch (error) {
- *   if (error instanceof MissingPeerDependencyError) console.log(error.installCommand); // 'npm install redis@^5'
+ *   if (error instanceof MissingPeerDependencyError) console.log(error.installCommand); // 'npm install redis@^6'
  * }
  * ```
  */
 export class MissingPeerDependencyError extends AgentflowError {
   /** The package that could not be loaded, e.g. `'redis'`. */
   readonly packageName: string;
-  /** The command that installs it, e.g. `'npm install redis@^5'`. */
+  /** The command that installs it, e.g. `'npm install redis@^6'`. */
   readonly installCommand: string;
 
   /**

@@ -14,7 +14,7 @@ const LABEL = 'RedisStreamsPublisher';
 
 /**
  * A publisher that appends every event to a Redis stream, for a view of many workers in one place (see
- * {@link RedisStreamsSubscriber}). It needs the optional peer dependency `redis` (node-redis v5), loaded when
+ * {@link RedisStreamsSubscriber}). It needs the optional peer dependency `redis` (node-redis 5 or 6), loaded when
  * the first publisher is created, never by importing this library.
  *
  * Each event becomes one entry, `XADD <stream> MAXLEN ~ <maxLen> * ...`, with the fields `kind` (`'event'`),

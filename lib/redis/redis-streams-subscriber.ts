@@ -37,7 +37,7 @@ const MIN_LIVENESS_CHECK_MS = 50;
  * Reads an agentflow Redis stream as a member of a consumer group and exposes it as Observables: every entry
  * ({@link RedisStreamsSubscriber.events$}) and a live view of every worker's tasks
  * ({@link RedisStreamsSubscriber.clusterCounts$}, {@link RedisStreamsSubscriber.clusterTasks$}). It needs the
- * optional peer dependency `redis` (node-redis v5).
+ * optional peer dependency `redis` (node-redis 5 or 6).
  *
  * **Reading.** It reads on a connection of its own (a duplicate of `client` when one is given): it creates the
  * group if needed (`XGROUP CREATE ... MKSTREAM`, starting at `startId`), first re-reads this consumer's own

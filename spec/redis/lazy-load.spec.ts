@@ -75,7 +75,7 @@ describe('the optional peer dependency redis', () => {
         name: 'MissingPeerDependencyError',
         code: 'PEER_DEPENDENCY_MISSING',
         packageName: 'redis',
-        installCommand: 'npm install redis@^5',
+        installCommand: 'npm install redis@^6',
         message:
           `${feature} needs the optional peer dependency 'redis', which is not installed. ` +
           'Install it next to agentflow-rx: `npm install redis@^5`.',

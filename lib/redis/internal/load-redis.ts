@@ -8,7 +8,7 @@ export interface RedisModule {
 }
 
 /** The command that installs the peer dependency, as error messages give it. */
-export const REDIS_INSTALL_COMMAND = 'npm install redis@^5';
+export const REDIS_INSTALL_COMMAND = 'npm install redis@^6';
 
 /**
  * Loads the `redis` package, the optional peer dependency behind the Redis Streams classes.

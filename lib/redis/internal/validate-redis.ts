@@ -27,13 +27,13 @@ export function checkRedisUrl(argument: string, value: unknown): void {
   throw new InvalidArgumentError(argument, 'a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"', value);
 }
 
-/** Throws unless `value` looks like a node-redis v5 client (or `undefined`). */
+/** Throws unless `value` looks like a node-redis 5 or 6 client (or `undefined`). */
 export function checkRedisClient(argument: string, value: unknown): void {
   if (value === undefined) return;
   const candidate = value as Record<string, unknown> | null;
   const methods = ['sendCommand', 'duplicate', 'on', 'off'] as const;
   if (typeof candidate === 'object' && candidate !== null && methods.every((m) => typeof candidate[m] === 'function')) return;
-  throw new InvalidArgumentError(argument, "a node-redis v5 client (createClient() from 'redis')", value);
+  throw new InvalidArgumentError(argument, "a node-redis 5 or 6 client (createClient() from 'redis')", value);
 }
 
 /** Throws when both `url` and `client` are given: one connection source only. */
