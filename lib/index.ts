@@ -149,6 +149,7 @@ export { browserClientScript, serveBrowserClient } from './ui/browser-client';
 
 // Redis Streams (optional peer dependency: redis)
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency-error';
+export { PublishFailedError, type PublishOutcome } from './errors/publish-failed-error';
 export type { RedisStreamsClient } from './redis/redis-streams-client';
 export { RedisStreamsPublisher } from './redis/redis-streams-publisher';
 export {

@@ -1,9 +1,11 @@
 import { inject } from '../di/inject';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { PublishFailedError } from '../errors/publish-failed-error';
 import { TaskRejectedError } from '../errors/task-rejected-error';
 import { defaultLog } from '../logging/guarded-logger';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
 import { oneLine, quoteName } from '../util/describe-value';
+import { isInstanceOf } from '../util/promises';
 import { BasePublisher } from './base-publisher';
 import type { EventModel } from './event-model';
 import { isPublisher } from './is-publisher';
@@ -67,6 +69,11 @@ async function publishOrLog(publisher: BasePublisher, event: EventModel, signal:
     // A publisher that stops because its task timed out or was cancelled did what it was asked: the manager logs that.
     if (signal.aborted) return;
     const log = defaultLog();
+    // Counted by its publisher and logged there at WARN, rate-limited: an outage must not log one ERROR per event.
+    if (isInstanceOf(error, PublishFailedError)) {
+      log.log('debug', `Event ${oneLine(`${event.event}.${event.eventType}`)} not published: ${log.describe(error)}`);
+      return;
+    }
     log.log(
       'error',
       `Failed to publish event ${oneLine(`${event.event}.${event.eventType}`)}` +

@@ -1,3 +1,4 @@
+import type { PublishFailedError } from '../errors/publish-failed-error';
 import type { AgentflowLogger } from '../logging/agentflow-logger';
 import { GuardedLogger } from '../logging/guarded-logger';
 import type { BasePublisherOptions } from '../publisher/base-publisher';
@@ -50,8 +51,9 @@ export interface RedisStreamsPublisherOptions extends BasePublisherOptions {
   readonly workerId?: string;
   /**
    * The most events held while Redis is not connected (before the first connection, or during an outage);
-   * they are appended, in order, when it is. Beyond that the oldest held event is dropped and counted in
-   * `stats.dropped`. `0` drops every event published while disconnected. Default `1_000`.
+   * they are appended, in order, when it is, unless they waited `publishTimeoutMs`. Beyond that the oldest held
+   * event is dropped and counted in `stats.dropped`. `0` drops every event published while disconnected.
+   * Default `1_000`.
    */
   readonly maxBuffered?: number;
   /**
@@ -59,6 +61,13 @@ export interface RedisStreamsPublisherOptions extends BasePublisherOptions {
    * releases the connection, in milliseconds. Default `2_000`.
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * How long an event may take from `publish()` to Redis' acknowledgement, in milliseconds, retries and the wait
+   * for a connection included: by then its promise has settled (rejected with a {@link PublishFailedError} when
+   * it was not acknowledged; checked every tenth of this bound, at most every second) and its `publishEvent()`
+   * task has timed out. Default `5_000`.
+   */
+  readonly publishTimeoutMs?: number;
   /** Where it logs (connection errors, drops, failed appends; each at WARN, at most every ten seconds). Default: the library's logger. */
   readonly logger?: AgentflowLogger;
   /**

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { PublishFailedError } from '../errors/publish-failed-error';
 import { BasePublisher } from '../publisher/base-publisher';
 import type { EventModel } from '../publisher/event-model';
 import type { Redactor } from '../redaction/redactor';
@@ -22,20 +23,34 @@ const LABEL = 'RedisStreamsPublisher';
  * `v` (`'1'`, the layout version) and `json` (the whole event, redacted by the `redact` rules: graph state
  * included, secrets never reach the stream).
  *
+ * **`await publish()` means published.** Its promise resolves once Redis acknowledged the `XADD`, and rejects
+ * with a {@link PublishFailedError} (counted in {@link RedisStreamsPublisher.stats}) once the event was dropped or
+ * failed, within `publishTimeoutMs` (default 5 s) of the call: never "resolved but not written". An append the
+ * connection lost before the reply is sent again once it is back, and one Redis refused for a passing reason
+ * (`LOADING`, `BUSY`, `OOM`...) again after a pause (50 ms doubling up to 1 s), within that bound.
+ *
+ * **Delivery is at least once.** An append whose reply was lost may have been written: sent again, the event is
+ * in the stream twice, under two entry ids. Each entry carries the event (task events also their manager's
+ * `seq`), and {@link RedisStreamsSubscriber}'s cluster view ignores a task event its worker's latest heartbeat
+ * or an earlier copy already reflects; a consumer of `events$` that must not see an event twice keys on the event
+ * itself (for task events, `workerId` and `seq`), not on the entry id. The same entry id is delivered again only
+ * when a consumer did not acknowledge it (a crash between reading and `XACK`).
+ *
  * **It never blocks a run and never holds more than a fixed amount.** `publishEvent()` calls `publish()` in a
  * background task of the manager: while Redis is slow, the tasks waiting for a reply hold manager slots, and
- * beyond `maxPendingTasks` the manager sheds the excess and counts it; a reply that takes longer than
- * `publishTimeoutMs` (default 5 s here) frees its slot. While Redis is down, `publish()` returns at once: up to
- * `maxBuffered` events are held and appended in order once it is back, and beyond that the oldest are dropped.
- * Nothing is retried and nothing is queued without limit; {@link RedisStreamsPublisher.stats} counts every
- * event's fate, and drops and failures are logged at WARN at most every ten seconds.
+ * beyond `maxPendingTasks` the manager sheds the excess and counts it. While Redis is down, up to
+ * `maxBuffered` events wait for it (appended in order once it is back; beyond that the oldest are dropped), each
+ * for at most `publishTimeoutMs`. Drops and failures are logged at WARN at most every ten seconds, and
+ * `publishEvent()` logs a {@link PublishFailedError} only at DEBUG (one ERROR per event during an outage would
+ * flood the log).
  *
  * **Connection.** With `url` (default `REDIS_URL`, or `redis://127.0.0.1:6379`), the publisher creates its own
  * client, connects on the first publish, reconnects by itself after Redis restarts (50 ms doubling up to 1 s
  * between attempts), and logs its connection errors. With `client`, it uses yours as it is.
  *
  * **Closing.** `close()` stops taking events (later ones are dropped and counted), waits up to
- * `closeTimeoutMs` for the held and in-flight ones to reach Redis, counts what is left as dropped, then closes
+ * `closeTimeoutMs` for the waiting and in-flight ones to reach Redis, drops what still waits and fails what is
+ * still unanswered (counted; their `publish()` rejects), then closes
  * its own connection (a `client` you gave stays open). A compiled graph calls it from `close()`.
  *
  * @example
@@ -44,7 +59,7 @@ const LABEL = 'RedisStreamsPublisher';
  * const graph = new StateGraph<State>({ publisher }).addNode('work', work).setEntryPoint('work').compile();
  * await graph.invoke({ input: 'hello' });
  * await graph.close(); // closes the publisher too
- * console.log(publisher.stats); // { published: 4, buffered: 0, inFlight: 0, dropped: 0, failed: 0, reconnects: 0 }
+ * console.log(publisher.stats); // { published: 4, buffered: 0, inFlight: 0, dropped: 0, failed: 0, retries: 0, reconnects: 0 }
  * ```
  */
 export class RedisStreamsPublisher extends BasePublisher {
@@ -92,20 +107,19 @@ export class RedisStreamsPublisher extends BasePublisher {
   }
 
   /**
-   * Appends the event to the stream, or holds it while Redis is not connected (see the class description).
-   *
-   * Redis trouble never rejects it: a refused or lost append is counted in `stats.failed` and logged at WARN
-   * (at most every ten seconds), so that an outage does not log one ERROR per event through `publishEvent()`.
+   * Appends the event to the stream (see the class description): at once when connected, or once Redis is back.
    *
    * @param event - the event.
-   * @param signal - when it aborts (the task timed out or was cancelled) before the command was written, the
-   * command is withdrawn; either way the event is counted as failed.
-   * @returns a promise that settles once Redis acknowledged the append, or at once when the event was held or
-   * dropped.
+   * @param signal - when it aborts (the task timed out or was cancelled), the event is given up: dropped when it
+   * was not sent yet (the command is withdrawn), failed when it was.
+   * @returns a promise that resolves once Redis acknowledged the append.
+   * @throws {@link PublishFailedError} (as a rejection) when the event was dropped or failed: its `outcome` says
+   * which, and the event is counted in `stats` accordingly.
    * @throws {@link InvalidArgumentError} (as a rejection) when `event` is not an object.
    * @example
    * ```ts
-   * publishEvent(createNodeExecutionEvent('summarize', 'end', { runId, threadId }), publisher, manager);
+   * await publisher.publish(createNodeExecutionEvent('summarize', 'end', { runId, threadId }));
+   * // the entry is in the stream now: XRANGE agentflow:events - + shows it
    * ```
    */
   async publish(event: EventModel, signal?: AbortSignal): Promise<void> {

@@ -7,6 +7,7 @@ import {
   DependencyNotFoundError,
   InvalidArgumentError,
   PUBLISH_EVENT_TASK_NAME,
+  PublishFailedError,
   StateGraph,
   createGraphExecutionEvent,
   createNodeExecutionEvent,
@@ -119,6 +120,20 @@ describe('publishEvent()', () => {
     expect(error.firstCall.args, 'the message alone: no stack, never the error object').to.deep.equal([
       'Failed to publish event graph_execution.end (run r-1, thread t-1): Error: broker down',
     ]);
+  });
+
+  it('does not log a PublishFailedError at ERROR (its publisher counted it and warns, rate-limited): one ERROR per event would flood an outage', async () => {
+    const { error, warn } = quietLogger();
+    const publisher = new (class extends BasePublisher {
+      async publish(): Promise<void> {
+        throw new PublishFailedError('dropped', 'Redis was not reachable within publishTimeoutMs (5000 ms)');
+      }
+    })();
+    const createTask = sinon.spy(manager, 'createTask');
+    for (let i = 0; i < 20; i++) publishEvent(createGraphExecutionEvent('end', { runId: `r-${i}` }), publisher, manager);
+    const outcomes = await Promise.all(createTask.getCalls().map((call) => (call.returnValue as TaskHandle<unknown>).done));
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(Array.from({ length: 20 }, () => 'completed'));
+    expect(error.callCount + warn.callCount).to.equal(0);
   });
 
   it('does not log a publish that stops because its task was cancelled', async () => {

@@ -78,7 +78,7 @@ describe('the optional peer dependency redis', () => {
         installCommand: 'npm install redis@^6',
         message:
           `${feature} needs the optional peer dependency 'redis', which is not installed. ` +
-          'Install it next to agentflow-rx: `npm install redis@^5`.',
+          'Install it next to agentflow-rx: `npm install redis@^6`.',
       });
     }
     expect(lines[2]).to.equal('a publisher with a client of your own needs no require');

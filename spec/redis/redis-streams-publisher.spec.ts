@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BackgroundTaskManager,
   InvalidArgumentError,
+  PublishFailedError,
   RedisStreamsPublisher,
   createGraphExecutionEvent,
   createNodeExecutionEvent,
@@ -10,9 +11,20 @@ import {
   type EventModel,
   type RedisStreamsClient,
 } from '../../lib';
-import { FakeRedisClient } from '../support/fake-redis-client';
+import { ErrorReply, FakeRedisClient } from '../support/fake-redis-client';
 import { capturingLogger, thrownBy } from '../support/helpers';
-import { adminClient, connectionNames, deleteKeys, randomPrefix, requireRedis, REDIS_URL, waitFor } from '../support/redis';
+import { adminClient, CLOSED_PORT_URL, connectionNames, deleteKeys, randomPrefix, requireRedis, REDIS_URL, waitFor } from '../support/redis';
+
+/** What `promise` settled with: `'resolved'`, or the `outcome` of its PublishFailedError (anything else fails the spec). */
+async function outcomeOf(promise: Promise<void>): Promise<'resolved' | 'dropped' | 'failed'> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    expect(error).to.be.instanceOf(PublishFailedError);
+    return (error as PublishFailedError).outcome;
+  }
+}
 
 function event(i: number): EventModel {
   return createNodeExecutionEvent('step', 'progress', { content: `event ${i}`, runId: 'run-1', threadId: 'thread-1' });
@@ -41,7 +53,7 @@ describe('RedisStreamsPublisher', () => {
       ]);
       expect(command?.args.at(-2)).to.equal('json');
       expect(JSON.parse(command?.args.at(-1) ?? '')).to.deep.equal(JSON.parse(JSON.stringify(sent)));
-      expect(publisher.stats).to.deep.equal({ published: 1, buffered: 0, inFlight: 0, dropped: 0, failed: 0, reconnects: 0 });
+      expect(publisher.stats).to.deep.equal({ published: 1, buffered: 0, inFlight: 0, dropped: 0, failed: 0, retries: 0, reconnects: 0 });
     });
 
     it('leaves out MAXLEN with maxLen 0, and runId/threadId when the event has none', async () => {
@@ -53,51 +65,102 @@ describe('RedisStreamsPublisher', () => {
       expect(fake.commands[0]?.args[11]).to.equal('json');
     });
 
-    it('holds events while the client is not ready, and appends them in order before newer ones once it is', async () => {
+    it('holds events while the client is not ready, resolving none of them, and appends them in order before newer ones once it is', async () => {
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), stream: 's' });
-      for (let i = 1; i <= 3; i++) await publisher.publish(event(i)); // resolves at once: held
+      const settled: number[] = [];
+      const held = [1, 2, 3].map((i) => publisher.publish(event(i)).then(() => void settled.push(i)));
+      await sleep(20);
       expect(fake.commands).to.have.length(0);
+      expect(settled, 'await publish() means acknowledged: nothing is yet').to.deep.equal([]);
       expect(publisher.stats.buffered).to.equal(3);
 
       fake.goOnline();
-      await publisher.publish(event(4)); // the held ones are being sent: this one is held until they are done
-      expect(fake.commands).to.have.length(3);
-      fake.autoReply = true;
+      expect(fake.commands, 'sent when the connection is ready').to.have.length(3);
+      const newer = publisher.publish(event(4)).then(() => void settled.push(4));
+      expect(settled).to.deep.equal([]);
       fake.answerAll();
-      await waitFor('the flush', () => publisher.stats.published === 4);
+      await Promise.all([...held, newer]);
+      expect(settled).to.deep.equal([1, 2, 3, 4]);
       expect(fake.xaddField('json').map((json) => JSON.parse(json).content)).to.deep.equal(['event 1', 'event 2', 'event 3', 'event 4']);
       expect(publisher.stats).to.include({ published: 4, buffered: 0, dropped: 0, reconnects: 0 });
     });
 
     it('holds at most maxBuffered events: beyond that it drops the oldest, counts it and warns once per interval', async () => {
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), stream: 's', maxBuffered: 2, logger: log.logger });
-      for (let i = 1; i <= 5; i++) await publisher.publish(event(i));
+      const outcomes = [1, 2, 3, 4, 5].map((i) => outcomeOf(publisher.publish(event(i))));
       expect(publisher.stats).to.include({ buffered: 2, dropped: 3 });
       expect(log.messages('warn')).to.have.length(1);
-      expect(log.messages('warn')[0]).to.include('dropped 1 event(s)').and.include('maxBuffered');
+      expect(log.messages('warn')[0]).to.include('dropped an event').and.include('maxBuffered');
 
       fake.autoReply = true;
       fake.goOnline();
-      await waitFor('the flush', () => publisher.stats.published === 2);
+      expect(await Promise.all(outcomes)).to.deep.equal(['dropped', 'dropped', 'dropped', 'resolved', 'resolved']);
+      expect(publisher.stats.published).to.equal(2);
       expect(fake.xaddField('json').map((json) => JSON.parse(json).content)).to.deep.equal(['event 4', 'event 5']);
     });
 
     it('drops every event published while disconnected when maxBuffered is 0', async () => {
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), maxBuffered: 0, logger: log.logger });
-      await publisher.publish(event(1));
-      await publisher.publish(event(2));
+      expect(await outcomeOf(publisher.publish(event(1)))).to.equal('dropped');
+      expect(await outcomeOf(publisher.publish(event(2)))).to.equal('dropped');
       expect(publisher.stats).to.include({ buffered: 0, dropped: 2 });
     });
 
-    it('counts an append Redis refuses as failed, warns, and still resolves publish()', async () => {
+    it('fails an append Redis refuses for good at once: counted, warned, publish() rejects with outcome "failed"', async () => {
       fake.goOnline();
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), logger: log.logger });
-      const publishing = publisher.publish(event(1));
+      const publishing = outcomeOf(publisher.publish(event(1)));
       expect(publisher.stats.inFlight).to.equal(1);
-      fake.commands[0]?.reply.reject(new Error('OOM command not allowed when used memory > maxmemory'));
-      await publishing;
-      expect(publisher.stats).to.include({ published: 0, failed: 1, inFlight: 0 });
-      expect(log.messages('warn')[0]).to.include('an XADD failed').and.include('OOM');
+      fake.commands[0]?.reply.reject(new ErrorReply('WRONGTYPE Operation against a key holding the wrong kind of value'));
+      expect(await publishing).to.equal('failed');
+      expect(fake.commands, 'not sent again').to.have.length(1);
+      expect(publisher.stats).to.include({ published: 0, failed: 1, inFlight: 0, retries: 0 });
+      expect(log.messages('warn')[0]).to.include('an XADD failed').and.include('WRONGTYPE');
+    });
+
+    it('sends an append Redis refuses for a passing reason (LOADING, BUSY, OOM...) again after a pause, and resolves once acknowledged', async () => {
+      fake.goOnline();
+      const publisher = new RedisStreamsPublisher({ client: fake.asClient(), logger: log.logger });
+      const publishing = outcomeOf(publisher.publish(event(1)));
+      fake.commands[0]?.reply.reject(new ErrorReply('LOADING Redis is loading the dataset in memory'));
+      await waitFor('the second attempt', () => fake.commands.length === 2);
+      fake.commands[1]?.reply.reject(new ErrorReply('OOM command not allowed when used memory > maxmemory'));
+      await waitFor('the third attempt', () => fake.commands.length === 3);
+      fake.commands[2]?.reply.resolve('1-0');
+      expect(await publishing).to.equal('resolved');
+      expect(publisher.stats).to.include({ published: 1, failed: 0, retries: 2 });
+    });
+
+    it('sends an append the connection lost again once it is back, before newer ones, and resolves once acknowledged', async () => {
+      fake.goOnline();
+      const publisher = new RedisStreamsPublisher({ client: fake.asClient(), logger: log.logger });
+      const first = outcomeOf(publisher.publish(event(1)));
+      fake.goOffline();
+      fake.commands[0]?.reply.reject(new Error('Socket closed unexpectedly'));
+      const second = outcomeOf(publisher.publish(event(2)));
+      await sleep(20);
+      expect(fake.commands, 'nothing is sent while offline').to.have.length(1);
+      fake.autoReply = true;
+      fake.goOnline();
+      expect(await Promise.all([first, second])).to.deep.equal(['resolved', 'resolved']);
+      expect(fake.xaddField('json').map((json) => JSON.parse(json).content)).to.deep.equal(['event 1', 'event 1', 'event 2']);
+      expect(publisher.stats).to.include({ published: 2, retries: 1, reconnects: 1 });
+    });
+
+    it('settles every publish() within publishTimeoutMs: held ones dropped, unanswered ones failed', async () => {
+      fake.goOnline();
+      const publisher = new RedisStreamsPublisher({ client: fake.asClient(), publishTimeoutMs: 60, logger: log.logger });
+      const unanswered = outcomeOf(publisher.publish(event(1)));
+      fake.goOffline();
+      const held = outcomeOf(publisher.publish(event(2)));
+      const started = performance.now();
+      expect(await Promise.all([unanswered, held])).to.deep.equal(['failed', 'dropped']);
+      expect(performance.now() - started).to.be.below(1_000);
+      expect(publisher.stats).to.include({ published: 0, buffered: 0, inFlight: 0, dropped: 1, failed: 1 });
+      // a reply that comes after all changes nothing: the event was counted once
+      fake.commands[0]?.reply.resolve('1-0');
+      await sleep(5);
+      expect(publisher.stats).to.include({ published: 0, failed: 1 });
     });
 
     it('counts a reconnection each time the connection is ready again after it had been', async () => {
@@ -125,31 +188,33 @@ describe('RedisStreamsPublisher', () => {
     it('close() waits for in-flight appends, drops what is still held after closeTimeoutMs, and leaves your client open', async () => {
       fake.goOnline();
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), closeTimeoutMs: 50, logger: log.logger });
-      const inFlight = publisher.publish(event(1));
+      const inFlight = outcomeOf(publisher.publish(event(1)));
       fake.goOffline();
-      await publisher.publish(event(2)); // held
+      const held = outcomeOf(publisher.publish(event(2)));
       const closing = publisher.close();
       expect(publisher.close()).to.equal(closing);
       await sleep(10);
       fake.commands[0]?.reply.resolve('1-0');
-      await inFlight;
+      expect(await inFlight).to.equal('resolved');
       await closing;
-      expect(publisher.stats).to.deep.equal({ published: 1, buffered: 0, inFlight: 0, dropped: 1, failed: 0, reconnects: 0 });
+      expect(await held).to.equal('dropped');
+      expect(publisher.stats).to.deep.equal({ published: 1, buffered: 0, inFlight: 0, dropped: 1, failed: 0, retries: 0, reconnects: 0 });
       expect(fake.closeCalls + fake.destroyCalls).to.equal(0);
       expect(fake.listenerCount('ready')).to.equal(0);
 
-      await publisher.publish(event(3)); // after close: dropped
+      expect(await outcomeOf(publisher.publish(event(3))), 'after close').to.equal('dropped');
       expect(publisher.stats.dropped).to.equal(2);
       expect(fake.commands).to.have.length(1);
     });
 
     it('close() sends what is held if the connection becomes ready before closeTimeoutMs', async () => {
       const publisher = new RedisStreamsPublisher({ client: fake.asClient(), closeTimeoutMs: 1_000 });
-      await publisher.publish(event(1));
+      const publishing = outcomeOf(publisher.publish(event(1)));
       const closing = publisher.close();
       fake.autoReply = true;
       setTimeout(() => fake.goOnline(), 20);
       await closing;
+      expect(await publishing).to.equal('resolved');
       expect(publisher.stats).to.include({ published: 1, dropped: 0, buffered: 0 });
     });
 
@@ -221,7 +286,48 @@ describe('RedisStreamsPublisher', () => {
       expect(fields?.slice(0, 12)).to.deep.equal([
         'v', '1', 'kind', 'event', 'type', 'node_execution.progress', 'workerId', 'w-1', 'runId', 'run-1', 'threadId', 'thread-1',
       ]);
-      expect(publisher.stats).to.deep.equal({ published: 50, buffered: 0, inFlight: 0, dropped: 0, failed: 0, reconnects: 0 });
+      expect(publisher.stats).to.deep.equal({ published: 50, buffered: 0, inFlight: 0, dropped: 0, failed: 0, retries: 0, reconnects: 0 });
+    });
+
+    it('await publish() on a new publisher (not connected yet) resolves once the entry is in Redis: a read right after sees it', async () => {
+      const stream = `${prefix}:events`;
+      const publisher = new RedisStreamsPublisher({ stream });
+      try {
+        for (let i = 0; i < 3; i++) {
+          await publisher.publish(event(i));
+          expect(Number(await admin.sendCommand(['XLEN', stream])), `after publish ${i}`).to.equal(i + 1);
+        }
+      } finally {
+        await publisher.close();
+      }
+    });
+
+    it('fails an append Redis refuses for good at once (a key of another type: WRONGTYPE), without retrying it', async () => {
+      const stream = `${prefix}:not-a-stream`;
+      await admin.sendCommand(['SET', stream, 'a string']);
+      const publisher = new RedisStreamsPublisher({ stream, logger: capturingLogger('silent').logger });
+      try {
+        const started = performance.now();
+        const error = await publisher.publish(event(1)).then(() => undefined, (rejection: unknown) => rejection);
+        expect(error).to.be.instanceOf(PublishFailedError).and.include({ outcome: 'failed', code: 'PUBLISH_FAILED' });
+        expect(String((error as Error).cause)).to.contain('WRONGTYPE');
+        expect(performance.now() - started, 'not retried until publishTimeoutMs').to.be.below(2_000);
+        expect(publisher.stats).to.include({ failed: 1, retries: 0 });
+      } finally {
+        await publisher.close();
+      }
+    });
+
+    it('rejects publish() with outcome "dropped" within publishTimeoutMs when Redis does not answer at all', async () => {
+      const publisher = new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs: 200, closeTimeoutMs: 50, logger: capturingLogger('silent').logger });
+      try {
+        const started = performance.now();
+        expect(await outcomeOf(publisher.publish(event(1)))).to.equal('dropped');
+        expect(performance.now() - started).to.be.within(150, 2_000);
+        expect(publisher.stats).to.include({ published: 0, buffered: 0, dropped: 1 });
+      } finally {
+        await publisher.close();
+      }
     });
 
     it('trims the stream to about maxLen entries (MAXLEN ~), keeping the newest', async () => {

@@ -2,6 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { RedisStreamsClient } from '../../lib';
 import { deferred, type Deferred } from './helpers';
 
+/** Like node-redis' `ErrorReply` (found by its class name): an error Redis itself replied with, e.g. `LOADING ...`. */
+export class ErrorReply extends Error {}
+
 /** One command a {@link FakeRedisClient} received, with the means to answer it. */
 export interface FakeCommand {
   readonly args: readonly string[];

@@ -47,11 +47,22 @@ interface WorkerRecord {
   instance: string | undefined;
   /** Task events up to this `seq` are reflected in its last heartbeat (or `worker_stopped` entry), and ignored. */
   heartbeatSeq: number;
+  /**
+   * The `seq`s of the task events applied since its last heartbeat, oldest first (at most
+   * {@link MAX_APPLIED_SEQS}): a copy of one (appended twice after a retry) changes nothing.
+   */
+  appliedSeqs: Set<number>;
   /** The worker's clock in its last heartbeat or `worker_stopped` entry: an older one (read late) is stale. */
   heartbeatAt: number;
   /** When (the viewer's clock) it became lost or stopped. */
   inactiveSince: number;
 }
+
+/**
+ * The most task-event `seq`s remembered per worker between two heartbeats, to ignore copies: a copy of an event
+ * older than the last this many of its worker's (or than its last heartbeat) would count twice.
+ */
+const MAX_APPLIED_SEQS = 10_000;
 
 /**
  * The cluster-wide view a subscriber folds from what workers mirror: per worker its status, counts and tasks in
@@ -218,6 +229,7 @@ export class ClusterView {
       tasks: new Map(),
       instance: undefined,
       heartbeatSeq: 0,
+      appliedSeqs: new Set(),
       heartbeatAt: 0,
       inactiveSince: 0,
     };
@@ -243,9 +255,14 @@ export class ClusterView {
   #takeHeartbeat(worker: WorkerRecord, heartbeat: MirroredHeartbeat): void {
     // A new instance (the worker restarted under the same workerId) counts from zero: what the previous one
     // finished stays in the totals.
-    if (worker.instance !== undefined && heartbeat.instance !== worker.instance) this.#retire(worker);
+    if (worker.instance !== undefined && heartbeat.instance !== worker.instance) {
+      this.#retire(worker);
+      worker.appliedSeqs = new Set();
+    }
     worker.instance = heartbeat.instance;
     worker.heartbeatSeq = heartbeat.seq;
+    // what the heartbeat reflects is ignored by its seq from now on: keep only the seqs after it
+    if (worker.appliedSeqs.size > 0) worker.appliedSeqs = new Set([...worker.appliedSeqs].filter((seq) => seq > heartbeat.seq));
     worker.heartbeatAt = heartbeat.timestamp;
     worker.counts = { ...heartbeat.counts };
     this.#untrackAll(worker);
@@ -265,6 +282,11 @@ export class ClusterView {
   #applyTaskEvent(worker: WorkerRecord, event: Extract<StreamEntry, { kind: 'task' }>['event']): ViewChange {
     // Already reflected in the worker's last heartbeat (an entry delivered again, or read late).
     if (event.seq <= worker.heartbeatSeq) return NO_CHANGE;
+    // A copy of an event applied already (sent again after a lost reply: delivery is at least once).
+    const applied = worker.appliedSeqs;
+    if (applied.has(event.seq)) return NO_CHANGE;
+    applied.add(event.seq);
+    if (applied.size > MAX_APPLIED_SEQS) applied.delete(applied.values().next().value as number);
     const counts = worker.counts;
     switch (event.type) {
       case 'created':

@@ -1,16 +1,20 @@
+import { PublishFailedError } from '../../errors/publish-failed-error';
 import type { LogSink } from '../../logging/guarded-logger';
 import { RateLimitedWarning } from '../../logging/rate-limited-warning';
 import { raceSignal } from '../../util/race-signal';
-import { RingBuffer } from '../../util/ring-buffer';
 import type { RedisPublisherStats } from '../redis-publisher-stats';
 import type { RedisStreamsClient } from '../redis-streams-client';
 import type { ResolvedPublisherOptions } from '../redis-streams-publisher-options';
+import { PendingAppend, type AppendSettled } from './pending-append';
+import { isTransientReply, isErrorReply } from './redis-errors';
 import { releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
 
 /** How often, at most, drops and failed appends are logged. */
 const WARNING_INTERVAL_MS = 10_000;
-
-const RESOLVED: Promise<void> = Promise.resolve();
+/** The first pause before an append Redis refused for a passing reason (`LOADING`, `BUSY`...) is sent again. */
+const FIRST_RETRY_DELAY_MS = 50;
+/** The longest such pause. */
+const MAX_RETRY_DELAY_MS = 1_000;
 
 /** Where a writer's connection comes from. */
 export type WriterConnection =
@@ -19,21 +23,26 @@ export type WriterConnection =
 
 /** How a {@link RedisStreamWriter} behaves: the publisher's resolved options, and its connection. */
 export interface StreamWriterSettings
-  extends Pick<ResolvedPublisherOptions, 'stream' | 'maxLen' | 'maxBuffered' | 'closeTimeoutMs' | 'logger'> {
+  extends Pick<ResolvedPublisherOptions, 'stream' | 'maxLen' | 'maxBuffered' | 'closeTimeoutMs' | 'publishTimeoutMs' | 'logger'> {
   readonly connection: WriterConnection;
   readonly label: string;
 }
 
 /**
- * Appends entries to one stream over one connection without ever blocking its callers for long or holding
- * more than a fixed number of entries: the engine of `RedisStreamsPublisher` and `mirrorTaskEvents()`.
+ * Appends entries to one stream over one connection, and settles each with what became of it: the engine of
+ * `RedisStreamsPublisher` and `mirrorTaskEvents()`. Every entry ends in exactly one of the counts of
+ * {@link RedisPublisherStats}, and its promise resolves only once Redis acknowledged the `XADD`.
  *
- * - While the connection is ready and nothing is held, an entry is sent at once (`XADD ... MAXLEN ~ n *`), and
- *   its promise settles with Redis' reply. Entries sent in the same tick go out as one pipelined write.
- * - While it is not ready (connecting, or reconnecting after Redis went away), entries are held in a ring
- *   buffer of `maxBuffered`; a full buffer drops its oldest entry. When the connection becomes ready, the held
- *   entries are sent in order, before any new one.
- * - Promises never reject: every entry ends up in exactly one of the counts of {@link RedisPublisherStats}.
+ * - While the connection is ready and nothing waits, an entry is sent at once (`XADD ... MAXLEN ~ n *`).
+ *   Entries sent in the same tick go out as one pipelined write.
+ * - While it is not ready (connecting, or reconnecting after Redis went away), entries are held, oldest first,
+ *   up to `maxBuffered`; a full buffer drops its oldest entry. When the connection is ready again, what waits
+ *   is sent in order, before any new entry.
+ * - An append the connection lost before the reply is sent again once it is back, and one Redis refused for a
+ *   passing reason (`LOADING`, `BUSY`, `TRYAGAIN`, `OOM`...) again after a pause (50 ms doubling up to 1 s): an
+ *   entry may therefore be appended twice (at least once). One refused for good (`WRONGTYPE`...) fails at once.
+ * - Each entry has `publishTimeoutMs` from the call: one still waiting then is dropped, one still unanswered
+ *   counts as failed (checked every tenth of the bound, so it settles at most that much later).
  */
 export class RedisStreamWriter {
   readonly #client: RedisStreamsClient;
@@ -41,8 +50,16 @@ export class RedisStreamWriter {
   readonly #xaddPrefix: readonly string[];
   readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
-  readonly #buffer: RingBuffer<readonly string[]>;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #timeoutMs: number;
+  /** Sent, not answered, not settled (answered late, an entry is settled already and only leaves this set). */
+  readonly #inFlight = new Set<PendingAppend>();
+  /** Entries the connection lost or Redis refused for a passing reason: older than every held one, sent first. */
+  #retry: PendingAppend[] = [];
+  /** Entries waiting for a connection, oldest first from `#heldStart` (settled ones are skipped). */
+  #held: PendingAppend[] = [];
+  #heldStart = 0;
+  /** Entries of `#retry` and `#held` not settled yet. */
+  #waiting = 0;
   readonly #dropWarning: RateLimitedWarning;
   readonly #failWarning: RateLimitedWarning;
   readonly #label: string;
@@ -51,14 +68,18 @@ export class RedisStreamWriter {
 
   #wasReady: boolean;
   #flushing = false;
-  #drained: Promise<void> = RESOLVED;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Called, and replaced, each time an entry settles: what `close()` waits on. */
+  #progress = nextProgress();
 
   #published = 0;
   #dropped = 0;
   #failed = 0;
   #reconnects = 0;
+  #retries = 0;
 
   constructor(settings: StreamWriterSettings) {
     this.#client = settings.connection.client;
@@ -67,7 +88,7 @@ export class RedisStreamWriter {
     this.#xaddPrefix = ['XADD', settings.stream, ...trim, '*'];
     this.#maxBuffered = settings.maxBuffered;
     this.#closeTimeoutMs = settings.closeTimeoutMs;
-    this.#buffer = new RingBuffer(settings.maxBuffered);
+    this.#timeoutMs = settings.publishTimeoutMs;
     this.#dropWarning = new RateLimitedWarning(settings.logger, WARNING_INTERVAL_MS);
     this.#failWarning = new RateLimitedWarning(settings.logger, WARNING_INTERVAL_MS);
     this.#label = settings.label;
@@ -79,43 +100,53 @@ export class RedisStreamWriter {
   get stats(): RedisPublisherStats {
     return {
       published: this.#published,
-      buffered: this.#buffer.size,
+      buffered: this.#waiting,
       inFlight: this.#inFlight.size,
       dropped: this.#dropped,
       failed: this.#failed,
+      retries: this.#retries,
       reconnects: this.#reconnects,
     };
   }
 
-  /** Appends one entry; the promise settles once Redis replied, or at once when the entry is held or dropped. */
+  /**
+   * Appends one entry.
+   *
+   * @returns a promise that resolves once Redis acknowledged it, and rejects with a {@link PublishFailedError}
+   * once it was dropped or failed (counted and logged already).
+   */
   append(fields: readonly string[], signal?: AbortSignal): Promise<void> {
-    if (this.#closed) {
-      this.#drop(1, 'the publisher is closed');
-      return RESOLVED;
-    }
-    if (!this.#canSendNow()) {
-      this.#hold(fields);
-      return RESOLVED;
-    }
-    return this.#send(fields, signal);
-  }
-
-  /** Appends entries in order, pipelined; the promise settles once Redis replied to each (or they are held). */
-  appendBatch(batch: readonly (readonly string[])[]): Promise<void> {
-    if (this.#closed) {
-      this.#drop(batch.length, 'the publisher is closed');
-      return RESOLVED;
-    }
-    if (!this.#canSendNow()) {
-      for (const fields of batch) this.#hold(fields);
-      return RESOLVED;
-    }
-    return Promise.all(batch.map((fields) => this.#send(fields))).then(() => undefined);
+    return new Promise<void>((resolve, reject) => {
+      this.#accept(fields, (failure) => (failure === undefined ? resolve() : reject(failure)), signal);
+    });
   }
 
   /**
-   * Stops taking entries, waits up to `closeTimeoutMs` for held and in-flight ones to reach Redis, counts the
-   * rest as dropped, and releases the connection if it is ours (a borrowed one is left open). Idempotent.
+   * Appends entries in order, pipelined, for a caller that paces itself (`mirrorTaskEvents()`): the promise
+   * resolves once each entry was acknowledged, given up, or is waiting for a connection (in the bounded buffer,
+   * where newer entries push the oldest out), so that an outage never stalls the caller while a slow Redis does.
+   * It never rejects; the stats count what became of each entry.
+   */
+  appendBatch(batch: readonly (readonly string[])[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let left = batch.length;
+      if (left === 0) resolve();
+      for (const fields of batch) {
+        let counted = false;
+        const done = (): void => {
+          if (counted) return;
+          counted = true;
+          if (--left === 0) resolve();
+        };
+        this.#accept(fields, done, undefined, done);
+      }
+    });
+  }
+
+  /**
+   * Stops taking entries, waits up to `closeTimeoutMs` for the waiting and in-flight ones to settle, drops what
+   * still waits and fails what is still unanswered (both counted), and releases the connection if it is ours (a
+   * borrowed one is left open). Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -124,87 +155,232 @@ export class RedisStreamWriter {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.#closeTimeoutMs);
+    const deadline = AbortSignal.timeout(this.#closeTimeoutMs);
     try {
-      await this.#deliverHeld(deadline.signal);
+      await this.#deliverWaiting(deadline);
     } catch {
-      // the deadline passed: what is left is counted below
-    } finally {
-      clearTimeout(timer);
+      // the deadline passed: what is left is settled below
     }
-    if (this.#buffer.size > 0) {
-      const held = this.#buffer.size;
-      this.#buffer.clear();
-      this.#drop(held, `Redis was not reachable within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`);
-    }
+    const why = `Redis was not reachable within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`;
+    for (const pending of this.#takeWaiting()) this.#drop(pending, why);
+    for (const pending of [...this.#inFlight]) this.#fail(pending, `no reply within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`);
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
     this.#client.off('ready', this.#onReady);
     if (this.#ownsClient) await releaseOwnClient(this.#client);
   }
 
-  /** Waits until nothing is held or in flight; rejects when `signal` aborts first. */
-  async #deliverHeld(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      if (this.#buffer.size > 0 && this.#client.isReady) this.#flush();
-      if (this.#flushing) {
-        await raceSignal(this.#drained, signal);
+  /** Waits until nothing waits or is in flight; rejects when `signal` aborts first. */
+  async #deliverWaiting(signal: AbortSignal): Promise<void> {
+    while (this.#waiting > 0 || this.#inFlight.size > 0) {
+      if (this.#waiting > 0 && !this.#client.isReady) {
+        if (this.#ownsClient) startConnecting(this.#client);
+        await waitForReady(this.#client, signal);
         continue;
       }
-      if (this.#inFlight.size > 0) {
-        await raceSignal(Promise.all(this.#inFlight), signal);
-        continue;
-      }
-      if (this.#buffer.size === 0) return;
-      if (this.#ownsClient) startConnecting(this.#client);
-      await waitForReady(this.#client, signal);
+      this.#flush();
+      await raceSignal(this.#progress.promise, signal);
     }
+  }
+
+  #accept(fields: readonly string[], settled: AppendSettled, signal?: AbortSignal, onQueued?: () => void): void {
+    const pending = new PendingAppend(fields, performance.now() + this.#timeoutMs, settled, signal, onQueued);
+    if (this.#closed) {
+      this.#drop(pending, 'the publisher is closed');
+      return;
+    }
+    if (signal?.aborted) {
+      this.#drop(pending, 'its signal aborted before it was sent');
+      return;
+    }
+    pending.onAbort(() => this.#aborted(pending));
+    if (this.#canSendNow()) this.#send(pending);
+    else this.#hold(pending);
+    this.#armSweep();
   }
 
   #canSendNow(): boolean {
     if (this.#ownsClient) startConnecting(this.#client);
-    return this.#client.isReady && !this.#flushing && this.#buffer.size === 0;
+    return this.#client.isReady && !this.#flushing && this.#waiting === 0;
   }
 
-  #hold(fields: readonly string[]): void {
+  #hold(pending: PendingAppend): void {
     if (this.#maxBuffered === 0) {
-      this.#drop(1, 'Redis is not connected and maxBuffered is 0');
+      this.#drop(pending, 'Redis is not connected and maxBuffered is 0');
       return;
     }
-    if (this.#buffer.size >= this.#maxBuffered) {
-      this.#drop(1, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
+    if (this.#waiting >= this.#maxBuffered) {
+      const oldest = this.#oldestHeld();
+      if (oldest !== undefined) this.#drop(oldest, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
     }
-    this.#buffer.push(fields);
+    this.#enqueue(this.#held, pending);
+    this.#compactHeld();
     if (this.#client.isReady) this.#flush();
   }
 
-  #drop(count: number, why: string): void {
-    this.#dropped += count;
-    this.#dropWarning.warn(() => `${this.#label}: dropped ${count} event(s): ${why}; ${this.#dropped} dropped so far`);
+  /**
+   * Forgets the settled entries at the front of `#held` (dropped by age or by a full buffer, which both take the
+   * oldest), so that a long outage keeps at most about `maxBuffered` entries, not every one ever held.
+   */
+  #compactHeld(): void {
+    while (this.#heldStart < this.#held.length && (this.#held[this.#heldStart] as PendingAppend).settled) this.#heldStart++;
+    if (this.#heldStart === this.#held.length) {
+      this.#held = [];
+      this.#heldStart = 0;
+    } else if (this.#heldStart > 1_024 && this.#heldStart * 2 > this.#held.length) {
+      this.#held = this.#held.slice(this.#heldStart);
+      this.#heldStart = 0;
+    }
   }
 
-  /** Sends one entry now; the promise never rejects. */
-  #send(fields: readonly string[], signal?: AbortSignal): Promise<void> {
+  /** The oldest entry still waiting in `#held` (or, when none is, in `#retry`). */
+  #oldestHeld(): PendingAppend | undefined {
+    for (let index = this.#heldStart; index < this.#held.length; index++) {
+      const pending = this.#held[index] as PendingAppend;
+      if (!pending.settled) return pending;
+    }
+    return this.#retry.find((pending) => !pending.settled);
+  }
+
+  /** Every entry still waiting, oldest first, taken out of the queues. */
+  #takeWaiting(): PendingAppend[] {
+    return [...this.#retry, ...this.#held.slice(this.#heldStart)].filter((pending) => !pending.settled);
+  }
+
+  /** Sends one entry now. */
+  #send(pending: PendingAppend): void {
+    if (pending.attempts > 0) this.#retries++;
+    pending.attempts++;
+    this.#inFlight.add(pending);
     let reply: Promise<unknown>;
     try {
-      const client = signal === undefined ? this.#client : this.#client.withAbortSignal(signal);
-      reply = client.sendCommand([...this.#xaddPrefix, ...fields]);
+      const client = pending.signal === undefined ? this.#client : this.#client.withAbortSignal(pending.signal);
+      reply = client.sendCommand([...this.#xaddPrefix, ...pending.fields]);
     } catch (error) {
       reply = Promise.reject(error);
     }
-    const done = reply.then(
+    reply.then(
       () => {
+        if (!this.#inFlight.delete(pending)) return; // settled meanwhile (timed out, aborted, closed)
+        this.#settle(pending, undefined);
         this.#published++;
       },
       (error: unknown) => {
-        this.#failed++;
-        this.#failWarning.warn(
-          () => `${this.#label}: an XADD failed (${this.#failed} so far): ${this.logger.describe(error)}`,
-        );
+        if (!this.#inFlight.delete(pending)) return;
+        this.#afterFailure(pending, error);
       },
     );
-    this.#inFlight.add(done);
-    void done.then(() => this.#inFlight.delete(done));
-    return done;
+  }
+
+  /** A send failed: send it again when that can help and there is time, or count it as failed. */
+  #afterFailure(pending: PendingAppend, error: unknown): void {
+    pending.lastError = error;
+    if (pending.signal?.aborted) {
+      this.#fail(pending, 'its signal aborted while it was being sent');
+      return;
+    }
+    if (this.#closed && !this.#client.isReady) {
+      this.#fail(pending, `the connection was lost during close(): ${this.logger.describe(error)}`);
+      return;
+    }
+    const passing = !isErrorReply(error) || isTransientReply(error);
+    if (!passing) {
+      this.#fail(pending, `Redis refused it: ${this.logger.describe(error)}`);
+      return;
+    }
+    if (performance.now() >= pending.deadline) {
+      this.#fail(pending, `no acknowledgement within publishTimeoutMs (${this.#timeoutMs} ms); last error: ${this.logger.describe(error)}`);
+      return;
+    }
+    this.#enqueue(this.#retry, pending);
+    // Sent again after a pause while the connection still looks ready (a refusal, or an error it has not noticed
+    // yet), else by 'ready' once it is back.
+    if (this.#client.isReady) this.#retryAfterPause(pending.attempts);
+  }
+
+  /** Flushes after the back-off pause of a refused append (one timer for all of them). */
+  #retryAfterPause(attempts: number): void {
+    if (this.#retryTimer !== undefined) return;
+    const pause = Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.min(attempts - 1, 10), MAX_RETRY_DELAY_MS) + Math.floor(Math.random() * 25);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#client.isReady) this.#flush();
+    }, pause);
+    this.#retryTimer.unref();
+  }
+
+  #aborted(pending: PendingAppend): void {
+    if (pending.settled) return;
+    if (this.#inFlight.delete(pending)) this.#fail(pending, 'its signal aborted before Redis replied');
+    else this.#drop(pending, 'its signal aborted before it was sent');
+  }
+
+  /** Settles what waits or is in flight past its deadline. */
+  readonly #sweep = (): void => {
+    this.#sweepTimer = undefined;
+    const now = performance.now();
+    for (const pending of this.#inFlight) {
+      if (pending.deadline <= now) {
+        this.#inFlight.delete(pending);
+        this.#fail(pending, `no reply within publishTimeoutMs (${this.#timeoutMs} ms)`);
+      }
+    }
+    const why = `Redis was not reachable within publishTimeoutMs (${this.#timeoutMs} ms)`;
+    for (const pending of this.#retry) {
+      if (pending.deadline > now) break; // oldest first: the rest are younger
+      if (!pending.settled) this.#drop(pending, why);
+    }
+    for (let index = this.#heldStart; index < this.#held.length; index++) {
+      const pending = this.#held[index] as PendingAppend;
+      if (pending.deadline > now) break;
+      if (!pending.settled) this.#drop(pending, why);
+    }
+    this.#compactHeld();
+    this.#armSweep();
+  };
+
+  /** Keeps one timer running while anything can still pass its deadline. */
+  #armSweep(): void {
+    if (this.#sweepTimer !== undefined || this.#timeoutMs === Infinity) return;
+    if (this.#waiting === 0 && this.#inFlight.size === 0) return;
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, Math.min(this.#timeoutMs / 10, 1_000)));
+    this.#sweepTimer.unref();
+  }
+
+  #enqueue(queue: PendingAppend[], pending: PendingAppend): void {
+    pending.queued = true;
+    queue.push(pending);
+    this.#waiting++;
+    pending.onQueued?.();
+  }
+
+  /** Marks `pending` as out of its queue (the queue skips settled entries, and forgets them when flushed). */
+  #dequeue(pending: PendingAppend): void {
+    if (!pending.queued) return;
+    pending.queued = false;
+    this.#waiting--;
+  }
+
+  #drop(pending: PendingAppend, why: string): void {
+    this.#dequeue(pending);
+    this.#settle(pending, new PublishFailedError('dropped', why, { cause: pending.lastError }));
+    this.#dropped++;
+    this.#dropWarning.warn(() => `${this.#label}: dropped an event: ${why}; ${this.#dropped} dropped so far`);
+  }
+
+  #fail(pending: PendingAppend, why: string): void {
+    this.#inFlight.delete(pending);
+    this.#dequeue(pending);
+    this.#settle(pending, new PublishFailedError('failed', why, { cause: pending.lastError }));
+    this.#failed++;
+    this.#failWarning.warn(() => `${this.#label}: an XADD failed (${this.#failed} so far): ${why}`);
+  }
+
+  #settle(pending: PendingAppend, failure: PublishFailedError | undefined): void {
+    pending.settle(failure);
+    this.#progress.resolve();
+    this.#progress = nextProgress();
   }
 
   readonly #onReady = (): void => {
@@ -213,25 +389,32 @@ export class RedisStreamWriter {
     this.#flush();
   };
 
-  /** Starts sending the held entries, unless that is already going on. */
+  /** Sends what waits, oldest first: the retried entries, then the held ones, while the connection stays ready. */
   #flush(): void {
-    if (this.#flushing || this.#buffer.size === 0) return;
+    if (this.#flushing || this.#waiting === 0 || !this.#client.isReady) return;
     this.#flushing = true;
-    this.#drained = this.#drain();
-  }
-
-  /** Sends held entries, oldest first, batch after batch, while the connection stays ready. */
-  async #drain(): Promise<void> {
     try {
-      while (this.#buffer.size > 0 && this.#client.isReady) {
-        const batch: (readonly string[])[] = [];
-        for (let i = 0; i < this.#buffer.size; i++) batch.push(this.#buffer.at(i) as readonly string[]);
-        this.#buffer.clear();
-        await Promise.all(batch.map((fields) => this.#send(fields)));
+      const retry = this.#retry;
+      this.#retry = [];
+      const held = this.#held.slice(this.#heldStart);
+      this.#held = [];
+      this.#heldStart = 0;
+      for (const pending of [...retry, ...held]) {
+        if (pending.settled) continue;
+        this.#dequeue(pending);
+        this.#send(pending);
       }
     } finally {
-      // cleared in the same step as the last check above: an entry held after it finds #flushing false
       this.#flushing = false;
     }
   }
+}
+
+/** A promise with its `resolve`, for "wake me when something settled". */
+function nextProgress(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }

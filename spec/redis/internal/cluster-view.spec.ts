@@ -34,9 +34,12 @@ const limits = (maxTrackedTasks: number): ClusterViewLimits => ({
   maxInactiveWorkers: 1_000,
 });
 
+/** Each event of a task has its own `seq`, as a manager gives them: `(id + 1) * 10` plus its type's index here. */
+const EVENT_TYPES: readonly TaskEventType[] = ['created', 'started', 'completed', 'failed', 'cancelled', 'timed_out', 'dropped'];
+
 /** A mirrored task entry of `workerId` about task `id`. */
 function task(workerId: string, type: TaskEventType, id: number, extra: Partial<MirroredTaskEvent> = {}): StreamEntry {
-  const event: MirroredTaskEvent = { type, seq: id + 1, timestamp: 1_000 + id, id, name: `task-${id}`, context: {}, ...extra };
+  const event: MirroredTaskEvent = { type, seq: (id + 1) * 10 + EVENT_TYPES.indexOf(type), timestamp: 1_000 + id, id, name: `task-${id}`, context: {}, ...extra };
   return { kind: 'task', streamId: `${id}-0`, workerId, event };
 }
 
@@ -346,7 +349,7 @@ describe('ClusterView', () => {
       for (const id of [1, 2, 3]) feed(view, at(task('w1', 'created', id), 10));
       expect(listed(view, 'w1')).to.deep.equal([1, 2, 3]);
 
-      expect(feed(view, heartbeat('w1', 20, { seq: 9, tasks: [3], counts: { created: 3, completed: 2 } }))).to.deep.equal(BOTH);
+      expect(feed(view, heartbeat('w1', 20, { seq: 99, tasks: [3], counts: { created: 3, completed: 2 } }))).to.deep.equal(BOTH);
 
       expect(listed(view, 'w1')).to.deep.equal([3]);
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, active: 1, created: 3, completed: 2 });
@@ -355,8 +358,8 @@ describe('ClusterView', () => {
 
     it('ignores task events the last heartbeat already reflects (delivered again, or read late), and applies later ones', () => {
       const view = new ClusterView(limits(100));
-      feed(view, heartbeat('w1', 20, { seq: 5, tasks: [4], counts: { created: 4, completed: 3 } }));
-      // task(…, id) has seq id + 1: task 4's events up to seq 5 are old news.
+      feed(view, heartbeat('w1', 20, { seq: 59, tasks: [4], counts: { created: 4, completed: 3 } }));
+      // task(…, id) has seqs from (id + 1) * 10: task 4's events up to seq 59 are old news.
       expect(feed(view, at(task('w1', 'created', 4), 21))).to.deep.equal(NONE);
       expect(feed(view, at(task('w1', 'completed', 3), 21))).to.deep.equal(NONE);
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, active: 1, created: 4, completed: 3 });
@@ -365,6 +368,22 @@ describe('ClusterView', () => {
       feed(view, at(task('w1', 'completed', 7), 22));
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, active: 1, created: 5, completed: 4 });
       expect(listed(view, 'w1')).to.deep.equal([4]);
+    });
+
+    it('ignores a copy of a task event applied since the last heartbeat (appended twice after a lost reply), and remembers a bounded number of them', () => {
+      const view = new ClusterView(limits(100));
+      feed(view, heartbeat('w1', 20, { seq: 0 }));
+      for (const type of ['created', 'started', 'completed'] as const) {
+        const entry = at(task('w1', type, 1), 21);
+        const first = feed(view, entry);
+        expect(feed(view, { ...entry, streamId: '22-0' }), `a copy of ${type} under another entry id`).to.deep.equal(NONE);
+        expect(first).to.not.deep.equal(NONE);
+      }
+      expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, created: 1, completed: 1 });
+      // 10,001 more events: the oldest seq is forgotten, the newest still recognised
+      for (let id = 2; id <= 10_002; id++) feed(view, at(task('w1', 'dropped', id), 23));
+      expect(feed(view, at(task('w1', 'dropped', 10_002), 24))).to.deep.equal(NONE);
+      expect(view.counts().total.dropped).to.equal(10_001);
     });
 
     it('marks a worker silent for workerTimeoutMs lost: its tasks leave the list, its active tasks move to total.lost', () => {
@@ -410,7 +429,7 @@ describe('ClusterView', () => {
       for (const [index, workerId] of ['w1', 'w2', 'w3'].entries()) {
         view.apply(heartbeat(workerId, 10_000 + index, { tasks: [1], counts: { created: 3, completed: 2 } }), 10_000 + index);
       }
-      const stopped: StreamEntry = stoppedEntry('w4', 10_003, { seq: 5, state: 'shutdown', counts: { ...ZERO, created: 4, completed: 4 } });
+      const stopped: StreamEntry = stoppedEntry('w4', 10_003, { seq: 59, state: 'shutdown', counts: { ...ZERO, created: 4, completed: 4 } });
       view.apply(stopped, 10_003);
       view.expire(12_000); // w1-w3 lost after w4 stopped: of the four inactive, the two oldest (w4, w1) are forgotten at once
       expect(Object.keys(view.workers())).to.deep.equal(['w2', 'w3']);
@@ -430,23 +449,23 @@ describe('ClusterView', () => {
 
     it('counts a stopped worker’s tasks still in flight as lost, not active: their outcome will never be read', () => {
       const view = new ClusterView(limits(100));
-      const stopped: StreamEntry = stoppedEntry('w1', 20, { seq: 3, state: 'running', counts: { ...ZERO, active: 3, created: 3 } });
+      const stopped: StreamEntry = stoppedEntry('w1', 20, { seq: 39, state: 'running', counts: { ...ZERO, active: 3, created: 3 } });
       view.apply(stopped, 20);
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, created: 3, lost: 3 });
     });
 
     it('ignores a heartbeat read after a newer one or after its instance stopped (claimed late), and brings no stopped worker back', () => {
       const view = new ClusterView(limits(100));
-      const old = heartbeat('w1', 10, { seq: 2, tasks: [1, 2] });
-      view.apply(heartbeat('w1', 20, { seq: 6, tasks: [], counts: { created: 2, completed: 2 } }), 20);
+      const old = heartbeat('w1', 10, { seq: 29, tasks: [1, 2] });
+      view.apply(heartbeat('w1', 20, { seq: 69, tasks: [], counts: { created: 2, completed: 2 } }), 20);
       expect(view.apply(old, 30)).to.deep.equal(NONE);
       expect(view.counts().workers['w1']).to.deep.equal({ ...ZERO, created: 2, completed: 2 });
 
       view.apply(
-        stoppedEntry('w1', 40, { seq: 6, state: 'shutdown', counts: { ...ZERO, created: 2, completed: 2 } }),
+        stoppedEntry('w1', 40, { seq: 69, state: 'shutdown', counts: { ...ZERO, created: 2, completed: 2 } }),
         40,
       );
-      expect(view.apply(heartbeat('w1', 35, { seq: 6, tasks: [] }), 50)).to.deep.equal(NONE);
+      expect(view.apply(heartbeat('w1', 35, { seq: 69, tasks: [] }), 50)).to.deep.equal(NONE);
       expect(view.apply(at(task('w1', 'created', 1), 36), 50)).to.deep.equal(NONE);
       expect(view.workers()['w1']?.status).to.equal('stopped');
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, created: 2, completed: 2 });
@@ -454,9 +473,9 @@ describe('ClusterView', () => {
 
     it('keeps what an earlier instance finished when the worker restarts under the same workerId', () => {
       const view = new ClusterView(limits(100));
-      view.apply(heartbeat('w1', 10, { instance: 'first', seq: 40, tasks: [7], counts: { created: 11, completed: 10 } }), 10);
+      view.apply(heartbeat('w1', 10, { instance: 'first', seq: 400, tasks: [7], counts: { created: 11, completed: 10 } }), 10);
       view.apply(heartbeat('w1', 20, { instance: 'second', seq: 0, tasks: [] }), 20);
-      view.apply(at(task('w1', 'created', 1), 21), 21); // seq 2: counted, though the first instance was at 40
+      view.apply(at(task('w1', 'created', 1), 21), 21); // seq 20: counted, though the first instance was at 400
       expect(view.counts().workers['w1']).to.deep.equal({ ...ZERO, active: 1, created: 1 });
       expect(view.counts().total).to.deep.equal({ ...NO_TOTALS, active: 1, created: 12, completed: 10 });
       expect(listed(view, 'w1')).to.deep.equal([1]);

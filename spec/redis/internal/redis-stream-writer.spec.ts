@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import sinon from 'sinon';
+import { PublishFailedError } from '../../../lib';
+import { GuardedLogger } from '../../../lib/logging/guarded-logger';
+import { Redactor } from '../../../lib/redaction/redactor';
+import { RedisStreamWriter } from '../../../lib/redis/internal/redis-stream-writer';
+import { ErrorReply, FakeRedisClient, type FakeCommand } from '../../support/fake-redis-client';
+import { capturingLogger } from '../../support/helpers';
+
+/** One step of a random run against a writer on a stand-in connection. */
+type Step =
+  | { readonly op: 'append'; readonly withSignal: boolean }
+  | { readonly op: 'batch'; readonly size: number }
+  | { readonly op: 'online' }
+  | { readonly op: 'offline' }
+  | { readonly op: 'answer'; readonly pick: number; readonly reply: 'ok' | 'transient' | 'permanent' | 'connection' }
+  | { readonly op: 'abort'; readonly pick: number }
+  | { readonly op: 'tick'; readonly ms: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('append' as const), withSignal: fc.boolean() }), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constant('batch' as const), size: fc.integer({ min: 1, max: 5 }) }), weight: 1 },
+  { arbitrary: fc.constant({ op: 'online' as const }), weight: 1 },
+  { arbitrary: fc.constant({ op: 'offline' as const }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('answer' as const),
+      pick: fc.nat(),
+      reply: fc.constantFrom('ok' as const, 'transient' as const, 'permanent' as const, 'connection' as const),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ op: fc.constant('abort' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 400 }) }), weight: 2 },
+);
+
+const PUBLISH_TIMEOUT_MS = 500;
+
+/** Lets every promise reaction queued so far run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+describe('RedisStreamWriter (property: every entry is counted once and settles within publishTimeoutMs)', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => clock.restore());
+
+  it('whatever the connection does: the counts add up after every step, and each append ends in exactly one of them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), fc.integer({ min: 0, max: 4 }), async (steps, maxBuffered) => {
+        const fake = new FakeRedisClient();
+        const writer = new RedisStreamWriter({
+          stream: 's',
+          maxLen: 0,
+          maxBuffered,
+          closeTimeoutMs: 100,
+          publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+          logger: new GuardedLogger(capturingLogger('silent').logger, Redactor.DEFAULT),
+          connection: { kind: 'borrowed', client: fake.asClient() },
+          label: 'writer',
+        });
+        /** Per single append: its outcome once settled, and how many times it settled. */
+        const appends: { outcome?: 'resolved' | 'dropped' | 'failed'; settledTimes: number; controller: AbortController }[] = [];
+        let handed = 0;
+        let batchesOpen = 0;
+        const answered = new Set<FakeCommand>();
+        const unanswered = (): FakeCommand[] => fake.commands.filter((command) => !answered.has(command));
+
+        const check = (label: string): void => {
+          const stats = writer.stats;
+          expect(stats.published + stats.buffered + stats.inFlight + stats.dropped + stats.failed, `${label}: the counts add up`).to.equal(handed);
+          expect(stats.buffered, `${label}: held at most maxBuffered, plus what waits to be sent again`).to.be.at.most(maxBuffered + fake.commands.length);
+          for (const append of appends) expect(append.settledTimes, `${label}: settled once at most`).to.be.at.most(1);
+          const distinctSent = new Set(fake.commands.map((command) => command.args.at(-1))).size;
+          expect(stats.retries, `${label}: retries are the sends of an entry after its first`).to.equal(fake.commands.length - distinctSent);
+        };
+
+        for (const [index, step] of steps.entries()) {
+          switch (step.op) {
+            case 'append': {
+              const controller = new AbortController();
+              const record: (typeof appends)[number] = { settledTimes: 0, controller };
+              appends.push(record);
+              handed++;
+              writer.append(['n', String(index)], step.withSignal ? controller.signal : undefined).then(
+                () => {
+                  record.outcome = 'resolved';
+                  record.settledTimes++;
+                },
+                (error: unknown) => {
+                  expect(error).to.be.instanceOf(PublishFailedError);
+                  record.outcome = (error as PublishFailedError).outcome;
+                  record.settledTimes++;
+                },
+              );
+              break;
+            }
+            case 'batch':
+              handed += step.size;
+              batchesOpen++;
+              void writer.appendBatch(Array.from({ length: step.size }, (_, i) => ['n', `${index}.${i}`])).then(() => batchesOpen--);
+              break;
+            case 'online':
+              if (!fake.isReady) fake.goOnline();
+              break;
+            case 'offline':
+              fake.goOffline();
+              break;
+            case 'answer': {
+              const waiting = unanswered();
+              const command = waiting[step.pick % Math.max(1, waiting.length)];
+              if (command === undefined) break;
+              answered.add(command);
+              if (step.reply === 'ok') command.reply.resolve('1-0');
+              else if (step.reply === 'transient') command.reply.reject(new ErrorReply('LOADING Redis is loading'));
+              else if (step.reply === 'permanent') command.reply.reject(new ErrorReply('WRONGTYPE wrong kind of value'));
+              else {
+                fake.goOffline();
+                command.reply.reject(new Error('Socket closed unexpectedly'));
+              }
+              break;
+            }
+            case 'abort':
+              appends[step.pick % Math.max(1, appends.length)]?.controller.abort();
+              break;
+            case 'tick':
+              await clock.tickAsync(step.ms);
+              break;
+          }
+          await settle();
+          check(`after step ${index} (${step.op})`);
+        }
+
+        // Past every deadline (and its sweep), everything has settled, whatever Redis did or did not answer.
+        await clock.tickAsync(PUBLISH_TIMEOUT_MS * 2 + 100);
+        await settle();
+        check('at the end');
+        const stats = writer.stats;
+        expect(stats.buffered + stats.inFlight, 'nothing left waiting').to.equal(0);
+        expect(batchesOpen, 'every batch promise resolved').to.equal(0);
+        for (const append of appends) expect(append.settledTimes, 'every append settled').to.equal(1);
+        const count = (outcome: string): number => appends.filter((append) => append.outcome === outcome).length;
+        // single appends are a part of what was handed: their outcomes are within the counts
+        expect(count('resolved')).to.be.at.most(stats.published);
+        expect(count('dropped')).to.be.at.most(stats.dropped);
+        expect(count('failed')).to.be.at.most(stats.failed);
+        const closing = writer.close();
+        await clock.tickAsync(200);
+        await closing;
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
