@@ -150,6 +150,7 @@ export { browserClientScript, serveBrowserClient } from './ui/browser-client';
 // Redis Streams (optional peer dependency: redis)
 export { MissingPeerDependencyError } from './errors/missing-peer-dependency-error';
 export { PublishFailedError, type PublishOutcome } from './errors/publish-failed-error';
+export { CommandRefusedError } from './errors/command-refused-error';
 export type { RedisStreamsClient } from './redis/redis-streams-client';
 export { RedisStreamsPublisher } from './redis/redis-streams-publisher';
 export {
@@ -179,6 +180,7 @@ export type {
 } from './redis/stream-entry';
 export type { ClusterCounts, ClusterTotals } from './redis/cluster-counts';
 export type { ClusterWorkerInfo, ClusterWorkers, ClusterWorkerStatus } from './redis/cluster-workers';
+export type { ClusterCancelFilter } from './redis/cluster-cancel-filter';
 export type { RedisSubscriberStats } from './redis/redis-subscriber-stats';
 export type { ClusterTaskInfo, ClusterTasks } from './redis/cluster-tasks';
 

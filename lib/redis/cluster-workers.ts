@@ -32,6 +32,11 @@ export interface ClusterWorkerInfo {
   readonly lastSeenAt: number;
   /** Its counts (see {@link ClusterCounts}). */
   readonly counts: TaskCounts;
+  /**
+   * Whether it obeys commands from viewers (`cancelTask()`, `cancelTasks()`): its mirror runs with
+   * `control: true`, as its last heartbeat said. `false` until its first heartbeat is read.
+   */
+  readonly control: boolean;
 }
 
 /**

@@ -43,6 +43,13 @@ export interface MirrorTaskEventsOptions {
   readonly heartbeatMs?: number;
   /** The most tasks in flight a heartbeat lists (the oldest); the others are counted in its `tasksOmitted`. Default `1_000`. */
   readonly maxHeartbeatTasks?: number;
+  /**
+   * Whether the worker obeys commands sent from a viewer (`RedisStreamsSubscriber.cancelTask()`/`cancelTasks()`):
+   * it then reads the control stream beside the event stream (`<stream>:control`) on a connection of its own,
+   * through a consumer group of its own (`agentflow:worker:<workerId>`), and its heartbeats say so. Off by
+   * default: nothing outside the process can cancel its tasks unless you turn it on. Default `false`.
+   */
+  readonly control?: boolean;
 }
 
 /**
@@ -60,6 +67,7 @@ export const DEFAULT_MIRROR_TASK_EVENTS_OPTIONS: Readonly<Required<Omit<MirrorTa
   includePublishTasks: false,
   heartbeatMs: 5_000,
   maxHeartbeatTasks: 1_000,
+  control: false,
 });
 
 /** {@link MirrorTaskEventsOptions} checked, with every default filled in. */
@@ -82,6 +90,7 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
     'includePublishTasks',
     'heartbeatMs',
     'maxHeartbeatTasks',
+    'control',
   ]);
   checkWorkerId('workerId', options.workerId);
   checkTimeout('batchMs', options.batchMs);
@@ -90,6 +99,7 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
   checkBoolean('includePublishTasks', options.includePublishTasks);
   checkDelay('heartbeatMs', options.heartbeatMs);
   checkNonNegativeInteger('maxHeartbeatTasks', options.maxHeartbeatTasks);
+  checkBoolean('control', options.control);
   const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
   return {
     workerId: options.workerId ?? defaultWorkerId,
@@ -99,5 +109,6 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
     includePublishTasks: options.includePublishTasks ?? defaults.includePublishTasks,
     heartbeatMs: options.heartbeatMs ?? defaults.heartbeatMs,
     maxHeartbeatTasks: options.maxHeartbeatTasks ?? defaults.maxHeartbeatTasks,
+    control: options.control ?? defaults.control,
   };
 }

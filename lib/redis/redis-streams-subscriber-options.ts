@@ -69,6 +69,12 @@ export interface RedisStreamsSubscriberOptions {
   readonly inactiveWorkerTtlMs?: number;
   /** The most lost and stopped workers the cluster view keeps; beyond, the oldest are forgotten. Default `1_000`. */
   readonly maxInactiveWorkers?: number;
+  /**
+   * How long a command sent with `cancelTask()`/`cancelTasks()` stays valid, in milliseconds: a worker that reads
+   * it later (it was busy, disconnected or restarting) ignores it. Judged on the worker's clock against the
+   * viewer's, so keep it well above the clock skew between machines. Default `60_000`.
+   */
+  readonly commandTtlMs?: number;
   /** Where it logs (connection and read errors, undecodable entries; at WARN, at most every ten seconds). Default: the library's logger. */
   readonly logger?: AgentflowLogger;
 }
@@ -96,6 +102,7 @@ export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
       | 'workerTimeoutMs'
       | 'inactiveWorkerTtlMs'
       | 'maxInactiveWorkers'
+      | 'commandTtlMs'
     >
   >
 > = Object.freeze({
@@ -109,6 +116,7 @@ export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
   workerTimeoutMs: 15_000,
   inactiveWorkerTtlMs: 600_000,
   maxInactiveWorkers: 1_000,
+  commandTtlMs: 60_000,
 });
 
 /** {@link RedisStreamsSubscriberOptions} checked, with every default filled in. */
@@ -144,6 +152,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
     'workerTimeoutMs',
     'inactiveWorkerTtlMs',
     'maxInactiveWorkers',
+    'commandTtlMs',
     'logger',
   ]);
   checkRedisUrl('url', options.url);
@@ -161,6 +170,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
   checkTimeout('workerTimeoutMs', options.workerTimeoutMs);
   checkTimeout('inactiveWorkerTtlMs', options.inactiveWorkerTtlMs);
   checkNonNegativeInteger('maxInactiveWorkers', options.maxInactiveWorkers);
+  checkTimeout('commandTtlMs', options.commandTtlMs);
   checkLogger('logger', options.logger);
   const defaults = DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS;
   return {
@@ -178,6 +188,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
     workerTimeoutMs: options.workerTimeoutMs ?? defaults.workerTimeoutMs,
     inactiveWorkerTtlMs: options.inactiveWorkerTtlMs ?? defaults.inactiveWorkerTtlMs,
     maxInactiveWorkers: options.maxInactiveWorkers ?? defaults.maxInactiveWorkers,
+    commandTtlMs: options.commandTtlMs ?? defaults.commandTtlMs,
     logger: new GuardedLogger(options.logger),
   };
 }

@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { share, type Observable, type Subscriber } from 'rxjs';
+import { CommandRefusedError } from '../errors/command-refused-error';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { PublishFailedError } from '../errors/publish-failed-error';
+import { checkNonNegativeInteger, checkPlainObject, checkString, readOptions } from '../util/validate';
+import type { ClusterCancelFilter } from './cluster-cancel-filter';
 import { GuardedObservable } from '../util/guarded-observable';
 import type { ClusterCounts } from './cluster-counts';
 import type { ClusterTasks } from './cluster-tasks';
@@ -6,8 +12,18 @@ import type { ClusterWorkers } from './cluster-workers';
 import type { RedisSubscriberStats } from './redis-subscriber-stats';
 import { ClusterView, type ViewChange } from './internal/cluster-view';
 import { loadRedis } from './internal/load-redis';
+import {
+  controlStreamOf,
+  encodeCancelCommand,
+  EVERY_WORKER,
+  MAX_REASON_LENGTH,
+  type CancelCommand,
+} from './internal/control-command-codec';
 import { createOwnClient, duplicateClient } from './internal/redis-connection';
+import { RedisStreamWriter } from './internal/redis-stream-writer';
+import { checkWorkerId } from './internal/validate-redis';
 import { StreamReadLoop } from './internal/stream-read-loop';
+import { decodeStreamEntry } from './internal/stream-entry-codec';
 import type { RedisStreamsClient } from './redis-streams-client';
 import {
   resolveSubscriberOptions,
@@ -85,6 +101,8 @@ export class RedisStreamsSubscriber {
   /** Kept across read loops (see {@link stats}). */
   readonly #counters = { delivered: 0, undecodable: 0, unknownReplies: 0 };
   #closing: Promise<void> | undefined;
+  /** Appends commands to the control stream; made on the first command. */
+  #commands: RedisStreamWriter | undefined;
 
   /**
    * Every entry read from the stream, decoded, with its stream id, in stream order (entries claimed from a dead
@@ -198,7 +216,118 @@ export class RedisStreamsSubscriber {
   async #close(): Promise<void> {
     this.#closed = true;
     this.#active?.complete();
-    await Promise.all(this.#stopping);
+    await Promise.all([...this.#stopping, this.#commands?.close()]);
+  }
+
+  /**
+   * Cancels one task of one worker, from anywhere: appends a cancel command to the control stream beside the
+   * event stream (`<stream>:control`), which that worker's mirror reads when it runs with `control: true`. The
+   * worker cancels the task (if it is still in flight) with `reason`, and its task events show the outcome.
+   *
+   * Commands are idempotent (a command delivered twice is applied once) and expire after `commandTtlMs` (a
+   * worker that reads one later ignores it). The command goes out whether or not this subscriber is reading;
+   * when its cluster view knows the worker, it refuses a worker that is lost or stopped or does not read commands.
+   *
+   * @param workerId - the worker, as `clusterWorkers$` and `clusterTasks$` name it.
+   * @param taskId - the task's id on that worker (`ClusterTaskInfo.id`).
+   * @param reason - the cancel reason the task gets (at most 1,000 characters; longer is cut). Default: one
+   * naming the command.
+   * @returns a promise that resolves once Redis acknowledged the command (not once the task is cancelled: watch
+   * its events for that).
+   * @throws {@link InvalidArgumentError} (as a rejection) when an argument is not acceptable.
+   * @throws {@link CommandRefusedError} (as a rejection) when the view knows the worker cannot obey, or the
+   * subscriber is closed.
+   * @throws {@link PublishFailedError} (as a rejection) when the command could not be appended in time.
+   * @example
+   * ```ts
+   * subscriber.clusterTasks$.subscribe(({ workers }) => {
+   *   for (const task of workers['billing-1'] ?? []) {
+   *     if (Date.now() - task.createdAt > 60_000) void subscriber.cancelTask('billing-1', task.id, 'ran over a minute').catch(console.warn);
+   *   }
+   * });
+   * ```
+   */
+  async cancelTask(workerId: string, taskId: number, reason?: string): Promise<void> {
+    checkWorkerId('workerId', workerId);
+    checkNonNegativeInteger('taskId', taskId);
+    checkString('reason', reason);
+    await this.#send(workerId, { taskId }, reason);
+  }
+
+  /**
+   * Cancels the tasks matching `filter` on one worker (`filter.workerId`) or on every worker that reads commands,
+   * like {@link RedisStreamsSubscriber.cancelTask}: one command on the control stream, applied by each worker it
+   * is for, once, until it expires.
+   *
+   * @param filter - which tasks (see {@link ClusterCancelFilter}); at least one key.
+   * @param reason - the cancel reason the tasks get (at most 1,000 characters).
+   * @returns a promise that resolves once Redis acknowledged the command.
+   * @throws {@link InvalidArgumentError} (as a rejection) when the filter is empty, has an unknown key or a value
+   * that is not a string.
+   * @throws {@link CommandRefusedError} (as a rejection) when the view knows `filter.workerId` cannot obey, or the
+   * subscriber is closed.
+   * @throws {@link PublishFailedError} (as a rejection) when the command could not be appended in time.
+   * @example
+   * ```ts
+   * await subscriber.cancelTasks({ runId: 'run-42' }, 'the user cancelled the run');
+   * ```
+   */
+  async cancelTasks(filter: ClusterCancelFilter, reason?: string): Promise<void> {
+    checkPlainObject('filter', filter);
+    const given = readOptions('filter', filter, ['workerId', 'name', 'runId', 'threadId']);
+    if (given.workerId !== undefined) checkWorkerId('filter.workerId', given.workerId);
+    for (const key of ['name', 'runId', 'threadId'] as const) checkString(`filter.${key}`, given[key]);
+    if (given.workerId === undefined && given.name === undefined && given.runId === undefined && given.threadId === undefined) {
+      throw new InvalidArgumentError('filter', 'at least one of workerId, name, runId or threadId ({ workerId } cancels all of one worker)', filter);
+    }
+    checkString('reason', reason);
+    const { name, runId, threadId } = given;
+    await this.#send(given.workerId, { name, runId, threadId }, reason);
+  }
+
+  async #send(
+    workerId: string | undefined,
+    match: Pick<CancelCommand, 'taskId' | 'name' | 'runId' | 'threadId'>,
+    reason: string | undefined,
+  ): Promise<void> {
+    if (this.#closed) throw new CommandRefusedError(workerId, 'the subscriber is closed');
+    if (workerId !== undefined) {
+      const known = this.#view.commandTarget(workerId);
+      if (known !== undefined && known.status !== 'alive') throw new CommandRefusedError(workerId, `the worker is ${known.status}`);
+      if (known !== undefined && !known.control) {
+        throw new CommandRefusedError(workerId, 'its mirror does not read commands (start it with mirrorTaskEvents(..., { control: true }))');
+      }
+    }
+    const issuedAt = Date.now();
+    const command: Record<string, unknown> = {
+      id: randomUUID(),
+      target: workerId ?? EVERY_WORKER,
+      issuedAt,
+      expiresAt: issuedAt + this.#options.commandTtlMs,
+    };
+    for (const [key, value] of Object.entries(match)) if (value !== undefined) command[key] = value;
+    if (reason !== undefined) command.reason = reason.slice(0, MAX_REASON_LENGTH);
+    await this.#commandWriter().append(encodeCancelCommand(command as unknown as CancelCommand));
+  }
+
+  #commandWriter(): RedisStreamWriter {
+    if (this.#commands !== undefined) return this.#commands;
+    const { client, url, group, consumer, logger } = this.#options;
+    const connection =
+      client === undefined
+        ? ({ kind: 'own', client: createOwnClient(url, logger, LABEL, `agentflow:commands:${group}:${consumer}`) } as const)
+        : ({ kind: 'borrowed', client } as const);
+    this.#commands = new RedisStreamWriter({
+      stream: controlStreamOf(this.#options.stream),
+      maxLen: 1_000,
+      maxBuffered: 100,
+      closeTimeoutMs: 2_000,
+      publishTimeoutMs: 5_000,
+      logger,
+      connection,
+      label: `${LABEL} (commands to '${controlStreamOf(this.#options.stream)}')`,
+    });
+    return this.#commands;
   }
 
   /** The shared source: one read loop for as long as anyone subscribes. */
@@ -242,7 +371,8 @@ export class RedisStreamsSubscriber {
       client: this.#newConnection(),
       label: `${LABEL} (stream '${stream}', group '${group}', consumer '${consumer}')`,
       counters: this.#counters,
-      deliver: (entry) => {
+      decode: decodeStreamEntry,
+      deliver: (entry: StreamEntry) => {
         this.#counters.delivered++;
         noteChange(this.#view.apply(entry));
         subscriber.next({ kind: 'entry', entry });

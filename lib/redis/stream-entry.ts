@@ -146,6 +146,8 @@ export interface MirroredHeartbeat {
   readonly tasks: readonly MirroredTaskInfo[];
   /** Tasks in flight left out of `tasks` (beyond `maxHeartbeatTasks`). */
   readonly tasksOmitted: number;
+  /** Whether the worker obeys commands from viewers (its mirror was started with `control: true`). */
+  readonly control: boolean;
 }
 
 /**

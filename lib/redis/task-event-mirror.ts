@@ -15,6 +15,12 @@ export interface TaskEventMirrorStats {
   readonly dropped: number;
   /** Heartbeats queued so far (the first one when it started). */
   readonly heartbeats: number;
+  /** Commands from viewers it applied (with `control: true`; each once, however often it was delivered). */
+  readonly commandsApplied: number;
+  /** Commands for it that it read after they expired, and ignored. */
+  readonly commandsExpired: number;
+  /** Tasks it cancelled because a command asked. */
+  readonly tasksCancelledByCommands: number;
 }
 
 /**

@@ -52,6 +52,8 @@ interface WorkerRecord {
    * {@link MAX_APPLIED_SEQS}): a copy of one (appended twice after a retry) changes nothing.
    */
   appliedSeqs: Set<number>;
+  /** Whether its last heartbeat said it obeys commands (`control: true`). */
+  control: boolean;
   /** The worker's clock in its last heartbeat or `worker_stopped` entry: an older one (read late) is stale. */
   heartbeatAt: number;
   /** When (the viewer's clock) it became lost or stopped. */
@@ -203,7 +205,12 @@ export class ClusterView {
     for (const worker of this.#workers()) {
       workers.push([
         worker.workerId,
-        Object.freeze({ status: worker.status, lastSeenAt: worker.lastSeenAt, counts: Object.freeze({ ...worker.counts }) }),
+        Object.freeze({
+          status: worker.status,
+          lastSeenAt: worker.lastSeenAt,
+          counts: Object.freeze({ ...worker.counts }),
+          control: worker.control,
+        }),
       ]);
     }
     return Object.freeze(Object.fromEntries(workers));
@@ -213,6 +220,12 @@ export class ClusterView {
   *#workers(): IterableIterator<WorkerRecord> {
     yield* this.#alive.values();
     yield* this.#inactive.values();
+  }
+
+  /** What the view knows of a worker for sending it a command: its status and whether it reads commands. */
+  commandTarget(workerId: string): { readonly status: ClusterWorkerStatus; readonly control: boolean } | undefined {
+    const worker = this.#find(workerId);
+    return worker === undefined ? undefined : { status: worker.status, control: worker.control };
   }
 
   #find(workerId: string): WorkerRecord | undefined {
@@ -230,6 +243,7 @@ export class ClusterView {
       instance: undefined,
       heartbeatSeq: 0,
       appliedSeqs: new Set(),
+      control: false,
       heartbeatAt: 0,
       inactiveSince: 0,
     };
@@ -261,6 +275,7 @@ export class ClusterView {
     }
     worker.instance = heartbeat.instance;
     worker.heartbeatSeq = heartbeat.seq;
+    worker.control = heartbeat.control;
     // what the heartbeat reflects is ignored by its seq from now on: keep only the seqs after it
     if (worker.appliedSeqs.size > 0) worker.appliedSeqs = new Set([...worker.appliedSeqs].filter((seq) => seq > heartbeat.seq));
     worker.heartbeatAt = heartbeat.timestamp;

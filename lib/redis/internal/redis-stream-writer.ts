@@ -7,7 +7,7 @@ import type { RedisStreamsClient } from '../redis-streams-client';
 import type { ResolvedPublisherOptions } from '../redis-streams-publisher-options';
 import { PendingAppend, type AppendSettled } from './pending-append';
 import { isTransientReply, isErrorReply } from './redis-errors';
-import { releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
+import { duplicateClient, releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
 
 /** How often, at most, drops and failed appends are logged. */
 const WARNING_INTERVAL_MS = 10_000;
@@ -95,6 +95,19 @@ export class RedisStreamWriter {
     this.logger = settings.logger;
     this.#wasReady = this.#client.isReady;
     this.#client.on('ready', this.#onReady);
+  }
+
+  /** The stream key it appends to. */
+  get stream(): string {
+    return this.#xaddPrefix[1] as string;
+  }
+
+  /**
+   * A new, unconnected connection to the same server (same credentials and TLS), for a reader of its own: a
+   * blocking read must not hold up the appends.
+   */
+  newConnection(name: string): RedisStreamsClient {
+    return duplicateClient(this.#client, this.logger, this.#label, name);
   }
 
   get stats(): RedisPublisherStats {

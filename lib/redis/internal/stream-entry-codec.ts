@@ -223,6 +223,7 @@ function decodeHeartbeat(streamId: string, workerId: string | undefined, object:
     counts,
     tasks: Object.freeze(decoded),
     tasksOmitted: omitted,
+    control: object.control === true,
   });
   return { entry: { kind: 'heartbeat', streamId, workerId, heartbeat } };
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogSink } from '../../logging/guarded-logger';
 import { RateLimitedWarning } from '../../logging/rate-limited-warning';
 import type { RedisStreamsClient } from '../redis-streams-client';
 import type { ResolvedSubscriberOptions } from '../redis-streams-subscriber-options';
-import type { StreamEntry } from '../stream-entry';
 import { destroyQuietly, releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
 import {
   isBusyGroupError,
@@ -11,7 +11,6 @@ import {
   parseReadGroupReply,
   type RawStreamEntry,
 } from './redis-stream-replies';
-import { decodeStreamEntry } from './stream-entry-codec';
 
 /** How often, at most, read errors and undecodable entries are logged. */
 const WARNING_INTERVAL_MS = 10_000;
@@ -20,17 +19,23 @@ const RETRY_DELAY_MS = 250;
 /** The most `XAUTOCLAIM` calls in one claiming round, so that a huge pending list cannot starve new entries. */
 const MAX_CLAIM_CALLS = 10;
 
+/** What a read loop's decoder gives for one raw entry: the entry, or why it cannot be read. */
+export type Decoded<T> = { readonly entry: T } | { readonly problem: string };
+
 /** How a {@link StreamReadLoop} reads: the subscriber's resolved options, and what the loop is handed. */
-export interface ReadLoopSettings
+export interface ReadLoopSettings<T>
   extends Pick<
     ResolvedSubscriberOptions,
-    'stream' | 'group' | 'consumer' | 'startId' | 'count' | 'blockMs' | 'minIdleMs' | 'claimIntervalMs' | 'logger'
+    'stream' | 'group' | 'consumer' | 'startId' | 'count' | 'blockMs' | 'minIdleMs' | 'claimIntervalMs'
   > {
+  readonly logger: LogSink;
   /** A new, unconnected client of the loop's own; the loop connects it and releases it when it ends. */
   readonly client: RedisStreamsClient;
   readonly label: string;
   /** Receives each decoded entry, in order. */
-  readonly deliver: (entry: StreamEntry) => void;
+  readonly deliver: (entry: T) => void;
+  /** Turns a raw entry into what `deliver` takes; it never throws. */
+  readonly decode: (raw: RawStreamEntry) => Decoded<T>;
   /** Called after the entries of one reply were delivered, before they are acknowledged. */
   readonly batchDelivered: () => void;
   /** What the loop counts, kept by its owner across loops: entries it could not decode, replies of no known shape. */
@@ -59,8 +64,8 @@ export interface ReadCounters {
  * once by destroying the connection; otherwise the loop finishes the entries in hand, acknowledges them, and
  * closes the connection.
  */
-export class StreamReadLoop {
-  readonly #settings: ReadLoopSettings;
+export class StreamReadLoop<T> {
+  readonly #settings: ReadLoopSettings<T>;
   readonly #client: RedisStreamsClient;
   readonly #abort = new AbortController();
   readonly #warning: RateLimitedWarning;
@@ -69,7 +74,7 @@ export class StreamReadLoop {
   #blocking = false;
   #unacknowledged: string[] = [];
 
-  constructor(settings: ReadLoopSettings) {
+  constructor(settings: ReadLoopSettings<T>) {
     this.#settings = settings;
     this.#client = settings.client;
     this.#warning = new RateLimitedWarning(settings.logger, WARNING_INTERVAL_MS);
@@ -216,7 +221,7 @@ export class StreamReadLoop {
     let delivered = 0;
     for (const raw of entries) {
       if (this.#stopped) break;
-      const result = decodeStreamEntry(raw);
+      const result = this.#settings.decode(raw);
       if ('entry' in result) this.#settings.deliver(result.entry);
       else {
         this.#settings.counters.undecodable++;

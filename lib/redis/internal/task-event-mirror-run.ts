@@ -12,6 +12,7 @@ import type { MirroredHeartbeat, MirroredTaskInfo } from '../stream-entry';
 import type { ResolvedMirrorOptions } from '../mirror-task-events-options';
 import type { TaskEventMirror, TaskEventMirrorStats } from '../task-event-mirror';
 import type { RedisStreamWriter } from './redis-stream-writer';
+import { ControlReader, type ControlCounters } from './control-reader';
 import { encodeHeartbeatEntry, encodeTaskEventEntry, encodeWorkerStoppedEntry } from './stream-entry-codec';
 
 /** How often, at most, drops are logged. */
@@ -19,7 +20,7 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
 
 /** How a {@link TaskEventMirrorRun} behaves. */
 export interface MirrorSettings
-  extends Pick<ResolvedMirrorOptions, 'workerId' | 'batchMs' | 'maxBatch' | 'maxQueued' | 'heartbeatMs' | 'maxHeartbeatTasks'> {
+  extends Pick<ResolvedMirrorOptions, 'workerId' | 'batchMs' | 'maxBatch' | 'maxQueued' | 'heartbeatMs' | 'maxHeartbeatTasks' | 'control'> {
   /** Task names never mirrored. */
   readonly skipNames: ReadonlySet<string>;
   readonly logger: LogSink;
@@ -62,6 +63,9 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   #stopping: Promise<void> | undefined;
   #mirrored = 0;
   #dropped = 0;
+  /** Reads commands from viewers, with `control: true`. */
+  readonly #control: ControlReader | undefined;
+  readonly #commands: ControlCounters = { applied: 0, expired: 0, cancelledTasks: 0 };
 
   constructor(manager: BackgroundTaskManager, writer: RedisStreamWriter, settings: MirrorSettings) {
     this.#writer = writer;
@@ -70,6 +74,16 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     this.#redactor = manager.redactor;
     this.#dropWarning = new RateLimitedWarning(settings.logger, DROP_WARNING_INTERVAL_MS);
     this.#subscription = manager.events$.subscribe((event) => this.#onEvent(event));
+    this.#control = settings.control
+      ? new ControlReader(manager, {
+          stream: writer.stream,
+          workerId: settings.workerId,
+          skipNames: settings.skipNames,
+          logger: settings.logger,
+          client: writer.newConnection(`agentflow:control:${settings.workerId}`),
+          counters: this.#commands,
+        })
+      : undefined;
     if (settings.heartbeatMs > 0) {
       this.#heartbeat();
       this.#heartbeatTimer = setInterval(() => this.#heartbeat(), settings.heartbeatMs);
@@ -78,7 +92,15 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   }
 
   get stats(): TaskEventMirrorStats {
-    return { mirrored: this.#mirrored, queued: this.#queue.length, dropped: this.#dropped, heartbeats: this.#heartbeats };
+    return {
+      mirrored: this.#mirrored,
+      queued: this.#queue.length,
+      dropped: this.#dropped,
+      heartbeats: this.#heartbeats,
+      commandsApplied: this.#commands.applied,
+      commandsExpired: this.#commands.expired,
+      tasksCancelledByCommands: this.#commands.cancelledTasks,
+    };
   }
 
   get stopped(): boolean {
@@ -95,6 +117,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   }
 
   async #stop(): Promise<void> {
+    const controlStopped = this.#control?.stop();
     this.#subscription.unsubscribe();
     clearInterval(this.#heartbeatTimer);
     this.#heartbeatTimer = undefined;
@@ -114,6 +137,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     await this.#sent;
     // A batch handed over while another was being appended is appended after it: wait for the last one.
     while (this.#sending) await this.#sent;
+    await controlStopped;
   }
 
   /** Queues a heartbeat unless one still waits. It never throws. */
@@ -138,6 +162,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
         counts: this.#counts(inFlight.length),
         tasks,
         tasksOmitted: inFlight.length - tasks.length,
+        control: this.#settings.control,
       };
       const entry = encodeHeartbeatEntry(heartbeat, this.#settings.workerId, this.#redactor);
       this.#waitingHeartbeat = entry;

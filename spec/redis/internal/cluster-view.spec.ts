@@ -327,6 +327,7 @@ describe('ClusterView', () => {
         counts: { ...ZERO, active: tasks.length, created: tasks.length, ...counts },
         tasks: list,
         tasksOmitted: 0,
+        control: false,
       };
       return { kind: 'heartbeat', streamId: `${at}-0`, workerId, heartbeat: beat };
     }

@@ -386,6 +386,7 @@ describe('stream entry codec', () => {
         counts,
         tasks: [{ id: 4, name: 'held', status: 'running' as const, createdAt: 3, timeoutMs: 100, context: { apiKey: 'sk-live-0123456789abcdef', user: 'ada' } }],
         tasksOmitted: 2,
+        control: true,
       };
       const decoded = entryOf(decodeStreamEntry(rawEntry('5-0', encodeHeartbeatEntry(heartbeat, 'w', Redactor.DEFAULT))));
       expect(decoded).to.deep.equal({

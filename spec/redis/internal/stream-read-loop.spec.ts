@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisStreamsClient } from '../../../lib';
 import { GuardedLogger } from '../../../lib/logging/guarded-logger';
+import { decodeStreamEntry } from '../../../lib/redis/internal/stream-entry-codec';
 import { StreamReadLoop, type ReadCounters } from '../../../lib/redis/internal/stream-read-loop';
 import { FakeRedisClient } from '../../support/fake-redis-client';
 import { capturingLogger } from '../../support/helpers';
@@ -31,6 +32,7 @@ describe('StreamReadLoop', () => {
       minIdleMs: 30_000,
       claimIntervalMs: 60_000,
       logger: new GuardedLogger(captured.logger),
+      decode: decodeStreamEntry,
       deliver: (entry) => delivered.push(entry),
       batchDelivered: () => undefined,
       counters,

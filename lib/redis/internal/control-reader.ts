@@ -1,0 +1,134 @@
+import type { LogSink } from '../../logging/guarded-logger';
+import type { BackgroundTaskManager } from '../../tasks/background-task-manager';
+import { oneLine, quoteName } from '../../util/describe-value';
+import type { RedisStreamsClient } from '../redis-streams-client';
+import { controlGroupOf, controlStreamOf, decodeControlEntry, EVERY_WORKER, type CancelCommand } from './control-command-codec';
+import { StreamReadLoop } from './stream-read-loop';
+
+/** How many command ids a worker remembers, to apply a command delivered again once. */
+const MAX_REMEMBERED_COMMANDS = 1_000;
+
+/** What a {@link ControlReader} did so far. */
+export interface ControlCounters {
+  /** Commands for this worker that it applied. */
+  applied: number;
+  /** Commands for this worker it read after they expired, and ignored. */
+  expired: number;
+  /** Tasks it cancelled because of a command. */
+  cancelledTasks: number;
+}
+
+/** How a {@link ControlReader} reads. */
+export interface ControlReaderSettings {
+  readonly stream: string;
+  readonly workerId: string;
+  /** Task names the mirror leaves out: a viewer never saw them, and no command reaches them. */
+  readonly skipNames: ReadonlySet<string>;
+  readonly logger: LogSink;
+  /** A new, unconnected client of the reader's own (a blocking read needs its own connection). */
+  readonly client: RedisStreamsClient;
+  readonly counters: ControlCounters;
+}
+
+/**
+ * The worker side of cluster-wide cancel: reads the control stream beside the event stream
+ * (`<stream>:control`) through a consumer group of this worker's own (`agentflow:worker:<workerId>`, created at
+ * the stream's end, so commands sent before the worker first read are not its business), and applies each
+ * command addressed to its `workerId` or to every worker, once (ids are remembered) and only until it expires.
+ * Each command is acknowledged after it was applied; one delivered again (a crash before `XACK`) is not applied
+ * twice.
+ */
+export class ControlReader {
+  readonly #manager: BackgroundTaskManager;
+  readonly #settings: ControlReaderSettings;
+  readonly #loop: StreamReadLoop<CancelCommand>;
+  readonly #seen = new Set<string>();
+
+  constructor(manager: BackgroundTaskManager, settings: ControlReaderSettings) {
+    this.#manager = manager;
+    this.#settings = settings;
+    const stream = controlStreamOf(settings.stream);
+    const group = controlGroupOf(settings.workerId);
+    this.#loop = new StreamReadLoop<CancelCommand>({
+      client: settings.client,
+      label: `mirrorTaskEvents (control stream '${stream}', group '${group}')`,
+      stream,
+      group,
+      consumer: 'mirror',
+      startId: '$',
+      count: 100,
+      blockMs: 5_000,
+      minIdleMs: 30_000,
+      claimIntervalMs: 60_000,
+      logger: settings.logger,
+      counters: { undecodable: 0, unknownReplies: 0 },
+      decode: decodeControlEntry,
+      deliver: (command) => this.#apply(command),
+      batchDelivered: () => undefined,
+    });
+  }
+
+  /** Stops reading and releases its connection; never rejects. */
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  #apply(command: CancelCommand): void {
+    const { workerId, counters, logger } = this.#settings;
+    if (command.target !== workerId && command.target !== EVERY_WORKER) return;
+    if (this.#seen.has(command.id)) return;
+    this.#remember(command.id);
+    if (Date.now() > command.expiresAt) {
+      counters.expired++;
+      logger.debug(`mirrorTaskEvents: ignored command ${oneLine(command.id)}: it expired at ${new Date(command.expiresAt).toISOString()}`);
+      return;
+    }
+    counters.applied++;
+    const reason = command.reason ?? `cancelled by a cluster command (${command.id})`;
+    let cancelled = 0;
+    for (const id of this.#matching(command)) {
+      const handle = this.#manager.getTask(id);
+      if (handle === undefined) continue;
+      handle.cancel(reason);
+      cancelled++;
+    }
+    counters.cancelledTasks += cancelled;
+    logger.info(
+      `mirrorTaskEvents: command ${oneLine(command.id)} cancelled ${cancelled} task(s)` +
+        `${command.taskId === undefined ? '' : ` (task ${command.taskId})`}` +
+        `${command.name === undefined ? '' : ` named ${quoteName(command.name)}`}` +
+        `${command.runId === undefined ? '' : ` of run ${oneLine(command.runId)}`}` +
+        `${command.threadId === undefined ? '' : ` of thread ${oneLine(command.threadId)}`}: ${oneLine(reason)}`,
+    );
+  }
+
+  /** The ids of the tasks in flight the command is about (those the mirror shows). */
+  #matching(command: CancelCommand): number[] {
+    const ids: number[] = [];
+    for (const task of this.#manager.getTaskInfo()) {
+      if (task.status !== 'pending' && task.status !== 'running') continue;
+      if (this.#settings.skipNames.has(task.name)) continue;
+      if (command.taskId !== undefined && task.id !== command.taskId) continue;
+      if (command.name !== undefined && task.name !== command.name) continue;
+      if (command.runId !== undefined && contextString(task.context, 'runId') !== command.runId) continue;
+      if (command.threadId !== undefined && contextString(task.context, 'threadId') !== command.threadId) continue;
+      ids.push(task.id);
+    }
+    return ids;
+  }
+
+  #remember(id: string): void {
+    this.#seen.add(id);
+    if (this.#seen.size > MAX_REMEMBERED_COMMANDS) this.#seen.delete(this.#seen.values().next().value as string);
+  }
+}
+
+/** A context value that is a string, read without throwing (a getter may). */
+function contextString(context: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  try {
+    const value = context[key];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import {
+  BackgroundTaskManager,
+  CommandRefusedError,
+  InvalidArgumentError,
+  RedisStreamsPublisher,
+  RedisStreamsSubscriber,
+  mirrorTaskEvents,
+  type ClusterCancelFilter,
+  type RedisStreamsClient,
+  type TaskEventMirror,
+} from '../../lib';
+import { capturingLogger, untilAborted } from '../support/helpers';
+import { adminClient, deleteKeys, randomPrefix, requireRedis, waitFor } from '../support/redis';
+
+/*
+ * Cluster-wide cancel against the real Redis: a viewer cancels a task of another worker through the control stream
+ * (`<stream>:control`), which only a mirror started with `control: true` reads; commands are applied once and
+ * only until they expire.
+ */
+describe('cluster-wide cancel (Redis)', function () {
+  this.timeout(20_000);
+  let admin: RedisStreamsClient;
+  let prefix: string;
+  let stream: string;
+  const cleanup: (() => Promise<unknown>)[] = [];
+
+  before(async function () {
+    await requireRedis(this);
+    admin = await adminClient();
+  });
+  beforeEach(() => {
+    prefix = randomPrefix('cancel');
+    stream = `${prefix}:events`;
+  });
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+    await deleteKeys(admin, prefix);
+  });
+  after(async () => {
+    if (admin?.isOpen) await admin.close();
+  });
+
+  /** A worker: a manager mirrored to the stream, with or without control. */
+  async function worker(workerId: string, control: boolean): Promise<{ manager: BackgroundTaskManager; mirror: TaskEventMirror }> {
+    const logger = capturingLogger('silent').logger;
+    const manager = new BackgroundTaskManager({ logger });
+    const publisher = new RedisStreamsPublisher({ stream, workerId, logger });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 100, batchMs: 10, control });
+    cleanup.push(async () => {
+      await manager.shutdown({ timeoutMs: 1_000 });
+      await mirror.stop();
+      await publisher.close();
+    });
+    if (control) await waitFor(`the control group of ${workerId}`, async () => (await controlGroups()).includes(`agentflow:worker:${workerId}`));
+    return { manager, mirror };
+  }
+
+  async function controlGroups(): Promise<string[]> {
+    try {
+      const groups = (await admin.sendCommand(['XINFO', 'GROUPS', `${stream}:control`])) as unknown[];
+      return groups.map((group) => {
+        const fields = group as unknown[];
+        if (!Array.isArray(fields)) return String((group as Record<string, unknown>).name);
+        return String(fields[fields.indexOf('name') + 1]);
+      });
+    } catch {
+      return []; // no control stream yet
+    }
+  }
+
+  function viewer(): RedisStreamsSubscriber {
+    const subscriber = new RedisStreamsSubscriber({ stream, group: 'viewer', consumer: 'v', blockMs: 100, logger: capturingLogger('silent').logger });
+    cleanup.push(() => subscriber.close());
+    return subscriber;
+  }
+
+  /** Resolves once the viewer's cluster view lists `workerId` as alive with the given control flag. */
+  function known(subscriber: RedisStreamsSubscriber, workerId: string, control: boolean): Promise<unknown> {
+    return firstValueFrom(
+      subscriber.clusterWorkers$.pipe(
+        filter((workers) => workers[workerId]?.status === 'alive' && workers[workerId]?.control === control),
+        timeout(5_000),
+      ),
+    );
+  }
+
+  it('cancels a task of another worker by its id, with the reason given: the task ends cancelled and leaves the cluster view', async () => {
+    const { manager, mirror } = await worker('w-1', true);
+    const subscriber = viewer();
+    const hanging = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
+    const other = manager.createTask((signal) => untilAborted(signal), { name: 'stays' });
+    await known(subscriber, 'w-1', true);
+    await firstValueFrom(subscriber.clusterTasks$.pipe(filter(({ workers }) => (workers['w-1'] ?? []).length === 2), timeout(5_000)));
+
+    await subscriber.cancelTask('w-1', hanging.id, 'an operator stopped it');
+
+    const outcome = await hanging.done;
+    expect(outcome.status).to.equal('cancelled');
+    expect(String((outcome as { reason?: Error }).reason?.message)).to.contain('an operator stopped it');
+    expect(other.status).to.equal('running');
+    await firstValueFrom(
+      subscriber.clusterTasks$.pipe(filter(({ workers }) => (workers['w-1'] ?? []).map((task) => task.name).join() === 'stays'), timeout(5_000)),
+    );
+    expect(mirror.stats).to.include({ commandsApplied: 1, commandsExpired: 0, tasksCancelledByCommands: 1 });
+  });
+
+  it('cancels by filter across workers: every worker that reads commands cancels its matching tasks, and only those', async () => {
+    const first = await worker('w-a', true);
+    const second = await worker('w-b', true);
+    const handles = [first, second].flatMap(({ manager }) => [
+      manager.createTask((signal) => untilAborted(signal), { name: 'step', context: { runId: 'run-1' } }),
+      manager.createTask((signal) => untilAborted(signal), { name: 'step', context: { runId: 'run-2' } }),
+    ]);
+    const subscriber = viewer();
+
+    await subscriber.cancelTasks({ runId: 'run-1' }, 'the run was cancelled');
+
+    await waitFor('both workers applied it', () => first.mirror.stats.commandsApplied === 1 && second.mirror.stats.commandsApplied === 1);
+    await Promise.all([handles[0]?.done, handles[2]?.done]);
+    expect(handles.map((handle) => handle.status)).to.deep.equal(['cancelled', 'running', 'cancelled', 'running']);
+
+    await subscriber.cancelTasks({ workerId: 'w-b', name: 'step' });
+    await handles[3]?.done;
+    expect(handles.map((handle) => handle.status)).to.deep.equal(['cancelled', 'running', 'cancelled', 'cancelled']);
+    expect(first.mirror.stats.commandsApplied, 'a command for w-b only').to.equal(1);
+  });
+
+  it('applies a command delivered twice once, and ignores one that expired', async () => {
+    const { manager, mirror } = await worker('w-1', true);
+    const task = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
+    const now = Date.now();
+    const fields = (id: string, expiresAt: number): string[] => [
+      'v', '1', 'kind', 'cancel', 'target', 'w-1', 'json', JSON.stringify({ id, taskId: task.id + 1_000, issuedAt: now, expiresAt }),
+    ];
+    await admin.sendCommand(['XADD', `${stream}:control`, '*', ...fields('twice', now + 60_000)]);
+    await admin.sendCommand(['XADD', `${stream}:control`, '*', ...fields('twice', now + 60_000)]);
+    await admin.sendCommand(['XADD', `${stream}:control`, '*', ...fields('late', now - 1)]);
+    await waitFor('the three entries read', () => mirror.stats.commandsApplied + mirror.stats.commandsExpired === 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(mirror.stats).to.include({ commandsApplied: 1, commandsExpired: 1, tasksCancelledByCommands: 0 });
+    expect(task.status).to.equal('running');
+  });
+
+  it('refuses a command for a worker whose mirror does not read commands, and a worker without control never obeys one', async () => {
+    const { manager, mirror } = await worker('w-off', false);
+    const task = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
+    const subscriber = viewer();
+    await known(subscriber, 'w-off', false);
+
+    const refused = await subscriber.cancelTask('w-off', task.id).then(() => undefined, (error: unknown) => error);
+    expect(refused).to.be.instanceOf(CommandRefusedError).and.include({ code: 'COMMAND_REFUSED', workerId: 'w-off' });
+    expect((refused as Error).message).to.contain('control: true');
+
+    // sent anyway, by a viewer that does not know the worker: nothing reads it
+    await viewer().cancelTasks({ workerId: 'w-off' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(task.status).to.equal('running');
+    expect(mirror.stats.commandsApplied).to.equal(0);
+    expect(await controlGroups()).to.deep.equal([]);
+  });
+
+  it('refuses bad arguments with an InvalidArgumentError naming them, before anything is sent', async () => {
+    const subscriber = viewer();
+    const cases: [() => Promise<void>, string][] = [
+      [() => subscriber.cancelTask('', 1), 'workerId'],
+      [() => subscriber.cancelTask('w', -1), 'taskId'],
+      [() => subscriber.cancelTask('w', 1.5), 'taskId'],
+      [() => subscriber.cancelTask('w', 1, 42 as unknown as string), 'reason'],
+      [() => subscriber.cancelTasks({}), 'filter'],
+      [() => subscriber.cancelTasks({ run: 'x' } as unknown as ClusterCancelFilter), '`run` (did you mean `runId`?)'],
+      [() => subscriber.cancelTasks({ name: 7 } as unknown as ClusterCancelFilter), 'filter.name'],
+      [() => subscriber.cancelTasks(null as unknown as ClusterCancelFilter), 'filter'],
+    ];
+    for (const [call, argument] of cases) {
+      const error = await call().then(() => undefined, (rejection: unknown) => rejection);
+      expect(error, argument).to.be.instanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).message, argument).to.contain(argument);
+    }
+    expect(Number(await admin.sendCommand(['EXISTS', `${stream}:control`]))).to.equal(0);
+    await subscriber.close();
+    const closed = await subscriber.cancelTask('w', 1).then(() => undefined, (error: unknown) => error);
+    expect(closed).to.be.instanceOf(CommandRefusedError);
+  });
+});
