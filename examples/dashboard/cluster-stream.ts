@@ -10,7 +10,11 @@
  * - `GET /cluster/events` streams its view as server-sent events: `event: cluster-counts` (`clusterCounts$`: per
  *   worker and in total), `event: cluster-tasks` (`clusterTasks$`, each worker's list cut to its oldest
  *   {@link MAX_LISTED_TASKS} tasks, plus `inFlight`: each worker's full count) and `event: cluster-workers`
- *   (`clusterWorkers$`: each worker's status, `alive`, `lost` or `stopped`, and the time of its last entry).
+ *   (`clusterWorkers$`: each worker's status, `alive`, `lost` or `stopped`, the time of its last entry, and
+ *   whether it obeys cancel commands: its mirror runs with `control: true`, as this dashboard's own does).
+ * - `POST /cluster/workers/:workerId/tasks/:id/cancel` cancels a task of any worker that obeys commands
+ *   (`subscriber.cancelTask()`): 202 once the command is in Redis, 409 when the worker cannot obey, 503 when Redis
+ *   did not take it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
@@ -77,7 +81,8 @@ export function startClusterMode(manager: BackgroundTaskManager, options: Resolv
   const group = `dashboard-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const subscriber = new RedisStreamsSubscriber({ url: redisUrl, stream, group, consumer: 'dashboard', blockMs: 1_000 });
   const publisher = new RedisStreamsPublisher({ url: redisUrl, stream, workerId });
-  const mirror = mirrorTaskEvents(manager, publisher, { workerId });
+  // control: viewers (this dashboard and others on the stream) may cancel this manager's tasks
+  const mirror = mirrorTaskEvents(manager, publisher, { workerId, control: true });
   // Read for as long as the dashboard runs, so that its view is whole however often pages come and go.
   const reading = subscriber.clusterCounts$.subscribe();
   const events = clusterEventsHandler(subscriber);
@@ -202,11 +207,18 @@ export function clusterEventsHandler(subscriber: RedisStreamsSubscriber): Cluste
   }) as ClusterEventsHandler;
 }
 
-/** What a `cluster-workers` frame carries: each worker's status and the time of its last entry (its counts go in `cluster-counts`). */
-export type ClusterWorkersFrame = Readonly<Record<string, { readonly status: string; readonly lastSeenAt: number }>>;
+/**
+ * What a `cluster-workers` frame carries: each worker's status, the time of its last entry and whether it obeys
+ * cancel commands (its counts go in `cluster-counts`).
+ */
+export type ClusterWorkersFrame = Readonly<
+  Record<string, { readonly status: string; readonly lastSeenAt: number; readonly control: boolean }>
+>;
 
 function workersFrame(workers: ClusterWorkers): ClusterWorkersFrame {
-  return Object.fromEntries(Object.entries(workers).map(([workerId, worker]) => [workerId, { status: worker.status, lastSeenAt: worker.lastSeenAt }]));
+  return Object.fromEntries(
+    Object.entries(workers).map(([workerId, worker]) => [workerId, { status: worker.status, lastSeenAt: worker.lastSeenAt, control: worker.control }]),
+  );
 }
 
 function tasksFrame(tasks: ClusterTasks): ClusterTasksFrame {

@@ -531,6 +531,7 @@ const cluster = {
   inFlight: {},
   inFlightTotal: 0,
   workers: {},
+  tasks: {},
   connection: 'connecting',
   rows: new Map(),
 };
@@ -560,6 +561,7 @@ function startCluster(info) {
     const tasks = JSON.parse(event.data);
     cluster.inFlight = tasks.inFlight ?? {};
     cluster.inFlightTotal = tasks.total;
+    cluster.tasks = tasks.workers ?? {};
     invalidate('cluster');
   });
   window.addEventListener('pagehide', () => source.close());
@@ -597,7 +599,78 @@ function renderCluster() {
   fillClusterRow(cluster.totalRow, cluster.inFlightTotal, counts.total, lost > 0 ? `${formatInteger(lost)} lost` : '');
   setText(byId('cluster-workers'), formatInteger(ids.length));
   byId('cluster-empty').hidden = ids.length > 0;
+  renderClusterTasks();
 }
+
+// Every worker's tasks in flight, each with a Cancel button when its worker obeys commands (control: true): the
+// button asks the server, which appends a cancel command to the stream's control stream for that worker.
+function renderClusterTasks() {
+  const body = byId('cluster-task-rows');
+  const rows = [];
+  for (const workerId of Object.keys(cluster.tasks).sort((a, b) => a.localeCompare(b))) {
+    const worker = cluster.workers[workerId];
+    for (const task of cluster.tasks[workerId]) rows.push(clusterTaskRow(workerId, worker, task));
+  }
+  body.replaceChildren(...rows);
+  byId('cluster-tasks-wrap').hidden = rows.length === 0;
+}
+
+function clusterTaskRow(workerId, worker, task) {
+  const element = document.createElement('tr');
+  element.dataset.worker = workerId;
+  element.dataset.task = String(task.id);
+  const cells = [workerId, `#${task.id} ${task.name}`, task.status, formatAge(Date.now() - task.createdAt)].map((text) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    td.title = text;
+    return td;
+  });
+  cells[2].dataset.key = 'status';
+  const action = document.createElement('td');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'row-cancel cluster-cancel';
+  button.textContent = 'Cancel';
+  button.dataset.worker = workerId;
+  button.dataset.id = String(task.id);
+  const why =
+    worker === undefined || worker.status !== 'alive'
+      ? `worker ${worker?.status ?? 'unknown'}`
+      : worker.control
+        ? undefined
+        : 'this worker does not take commands (its mirror runs without control: true)';
+  button.disabled = why !== undefined || cluster.cancelling.has(`${workerId}/${task.id}`);
+  button.title = why ?? `cancel task #${task.id} on ${workerId}`;
+  button.setAttribute('aria-label', `Cancel task ${task.id} on ${workerId}`);
+  action.append(button);
+  element.append(...cells, action);
+  return element;
+}
+
+function formatAge(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+}
+
+cluster.cancelling = new Set();
+byId('cluster-task-rows').addEventListener('click', (event) => {
+  const button = event.target.closest('button.cluster-cancel');
+  if (button === null || button.disabled) return;
+  const { worker, id } = button.dataset;
+  const key = `${worker}/${id}`;
+  cluster.cancelling.add(key);
+  button.disabled = true;
+  button.textContent = '…';
+  post(`./cluster/workers/${encodeURIComponent(worker)}/tasks/${id}/cancel`).then(
+    () => showAction(`asked ${worker} to cancel task #${id}`),
+    (error) => {
+      cluster.cancelling.delete(key);
+      button.disabled = false;
+      button.textContent = 'Cancel';
+      showAction(error.message, true);
+    },
+  );
+});
 
 function clusterRow(id) {
   const element = document.createElement('tr');

@@ -11,6 +11,7 @@
  * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
  * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
  * | `POST /tasks/cancel-all`       | `manager.cancelAll()`                                                |
+ * | `POST /cluster/workers/:w/tasks/:id/cancel` | cluster mode: `subscriber.cancelTask(w, id)` (any worker) |
  * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
  *
  * Cluster mode (`cluster` option, `npm start -- --cluster`) is described in `cluster-stream.ts`.
@@ -21,6 +22,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  CommandRefusedError,
+  InvalidArgumentError,
   ObservablePublisher,
   Redactor,
   serveBrowserClient,
@@ -186,7 +189,35 @@ interface Routes {
 }
 
 const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
+const CLUSTER_CANCEL_PATH = /^\/cluster\/workers\/([^/]{1,3072})\/tasks\/(\d{1,15})\/cancel$/;
 const SAMPLE_PATH = /^\/samples\/([a-z]+)$/;
+
+/**
+ * `POST /cluster/workers/:workerId/tasks/:id/cancel`: sends a cancel command to that worker through Redis. 202 once
+ * the command is appended (the task's own events then show it cancelled), 409 when the view knows the worker cannot
+ * obey (lost, stopped, or not reading commands), 503 when Redis did not take the command in time.
+ */
+async function cancelRemoteTask(cluster: ClusterMode | undefined, encodedWorkerId: string, id: number, res: ServerResponse): Promise<void> {
+  if (cluster === undefined) {
+    sendJson(res, 404, { error: 'not in cluster mode: start the dashboard with --cluster' });
+    return;
+  }
+  let workerId: string;
+  try {
+    workerId = decodeURIComponent(encodedWorkerId);
+  } catch {
+    sendJson(res, 400, { error: 'the worker id is not valid percent-encoding' });
+    return;
+  }
+  try {
+    await cluster.subscriber.cancelTask(workerId, id, 'cancelled from the dashboard');
+    sendJson(res, 202, { workerId, id, sent: true });
+  } catch (error) {
+    if (error instanceof CommandRefusedError) sendJson(res, 409, { error: error.message });
+    else if (error instanceof InvalidArgumentError) sendJson(res, 400, { error: error.message });
+    else sendJson(res, 503, { error: `the command did not reach Redis: ${(error as Error).message}` });
+  }
+}
 
 /**
  * The request's path, when it is already in normal form; `undefined` for one that a URL parser would rewrite
@@ -274,6 +305,11 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
       return;
     }
     sendJson(res, 200, startSample(manager, kind));
+    return;
+  }
+  const clusterCancel = CLUSTER_CANCEL_PATH.exec(path);
+  if (clusterCancel !== null) {
+    await cancelRemoteTask(routes.cluster, clusterCancel[1] as string, Number(clusterCancel[2]), res);
     return;
   }
   if (path === '/tasks/cancel-all') {

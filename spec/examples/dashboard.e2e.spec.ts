@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sinon from 'sinon';
 import { BackgroundTaskManager, DEFAULT_LOGGER_NAME, RedisStreamsPublisher, mirrorTaskEvents } from '../../lib';
 import { adminClient, deleteKeys, randomPrefix, requireRedis } from '../support/redis';
+import { untilAborted } from '../support/helpers';
 import { startDashboard, type Dashboard } from '../../examples/dashboard/server';
 import { eventually } from './support/http';
 
@@ -192,13 +193,13 @@ describe('examples/dashboard in Chromium (e2e)', function () {
     expect(error.called, 'nothing was logged at ERROR').to.equal(false);
   });
 
-  it('shows each worker of the cluster with its status: alive, then stopped once its mirror stops (Redis)', async function () {
+  it('shows each worker of the cluster with its status, cancels a remote task from its Cancel button, and shows the worker stopped once its mirror stops (Redis)', async function () {
     await requireRedis(this);
     const prefix = randomPrefix('dashboard-e2e');
     const stream = `${prefix}:events`;
     const workerManager = new BackgroundTaskManager({ logger: log.getLogger('dashboard-e2e-worker') });
     const publisher = new RedisStreamsPublisher({ stream, workerId: 'worker-e2e' });
-    const mirror = mirrorTaskEvents(workerManager, publisher, { heartbeatMs: 500, batchMs: 5 });
+    const mirror = mirrorTaskEvents(workerManager, publisher, { heartbeatMs: 500, batchMs: 5, control: true });
     const admin = await adminClient();
     try {
       dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0, cluster: { stream } });
@@ -208,10 +209,21 @@ describe('examples/dashboard in Chromium (e2e)', function () {
       await status.filter({ hasText: /^alive$/ }).waitFor(WAIT);
       await current.locator('#cluster-rows tr.self td[data-key="status"]').filter({ hasText: /^alive$/ }).waitFor(WAIT);
 
+      // A task hanging on the other worker, cancelled from this page: the command travels through Redis.
+      const hanging = workerManager.createTask((signal) => untilAborted(signal), { name: 'remote-hang' });
+      const button = current.locator(`#cluster-task-rows tr[data-worker="worker-e2e"][data-task="${hanging.id}"] button.cluster-cancel`);
+      await button.and(current.locator(':enabled')).waitFor(WAIT);
+      await current.screenshot({ path: join(OUTPUT, 'dashboard-cluster.png') });
+      await button.click();
+      const outcome = await hanging.done;
+      expect(outcome.status).to.equal('cancelled');
+      expect(String((outcome as { reason?: Error }).reason?.message)).to.contain('cancelled from the dashboard');
+      await current.locator('#last-action', { hasText: `asked worker-e2e to cancel task #${hanging.id}` }).waitFor(WAIT);
+      await current.locator(`#cluster-task-rows tr[data-task="${hanging.id}"]`).waitFor({ state: 'detached', ...WAIT });
+
       await workerManager.shutdown();
       await mirror.stop();
       await status.filter({ hasText: /^stopped$/ }).waitFor(WAIT);
-      await current.screenshot({ path: join(OUTPUT, 'dashboard-cluster.png') });
       expect(pageErrors).to.deep.equal([]);
     } finally {
       await workerManager.shutdown();
