@@ -3,8 +3,9 @@
  * `npm run bench [-- [names...] [--quick] [--strict] [--cpu] [--rounds=N]]`.
  *
  * - names: run only these measurements (`create-settle`, `create-settle-timeout`, `scaling`, `shutdown`,
- *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, or their numbers 1-10; `sse` also
- *   selects `sse-steady`, the third part of its benchmark); all by default, in that order.
+ *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, `redis-mirror`, `redis-ingest`, or
+ *   their numbers 1-12; `sse` also selects `sse-steady`, the third part of its benchmark, and `redis` selects 11
+ *   and 12, which need Redis at `REDIS_URL`); all by default, in that order.
  * - `--quick`: one timed round each (a smoke run, well under a minute); the figures are indicative only.
  * - `--strict`: exit 1 if a target is missed (or a measurement fails); without it the exit code is 0 either way.
  * - `--cpu`: judge the time targets on the process's CPU time instead of the wall clock (both are always
@@ -20,6 +21,8 @@ import { createSettle } from './create-settle';
 import { createSettleTimeout } from './create-settle-timeout';
 import { memory } from './memory';
 import { redaction } from './redaction';
+import { redisIngest } from './redis-ingest';
+import { redisMirror } from './redis-mirror';
 import { scaling } from './scaling';
 import { shutdown } from './shutdown';
 import { sse } from './sse';
@@ -29,7 +32,20 @@ import { duration, indent, table, type Align } from './support/format';
 import { figure } from './support/report';
 import type { BenchOptions, Clock, Measurement, MeasurementResult, TargetCheck } from './support/types';
 
-const MEASUREMENTS: readonly Measurement[] = [createSettle, createSettleTimeout, scaling, shutdown, memory, subscribers, commonCase, redaction, sse, sseSteady];
+const MEASUREMENTS: readonly Measurement[] = [
+  createSettle,
+  createSettleTimeout,
+  scaling,
+  shutdown,
+  memory,
+  subscribers,
+  commonCase,
+  redaction,
+  sse,
+  sseSteady,
+  redisMirror,
+  redisIngest,
+];
 
 interface Cli {
   readonly options: BenchOptions;

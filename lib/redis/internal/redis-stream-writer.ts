@@ -72,8 +72,8 @@ export class RedisStreamWriter {
   #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** Called, and replaced, each time an entry settles: what `close()` waits on. */
-  #progress = nextProgress();
+  /** Resolved, and forgotten, when an entry settles: what `close()` waits on (made only while it waits). */
+  #progress: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
 
   #published = 0;
   #dropped = 0;
@@ -193,6 +193,7 @@ export class RedisStreamWriter {
         continue;
       }
       this.#flush();
+      this.#progress ??= nextProgress();
       await raceSignal(this.#progress.promise, signal);
     }
   }
@@ -207,7 +208,7 @@ export class RedisStreamWriter {
       this.#drop(pending, 'its signal aborted before it was sent');
       return;
     }
-    pending.onAbort(() => this.#aborted(pending));
+    if (signal !== undefined) pending.onAbort(() => this.#aborted(pending));
     if (this.#canSendNow()) this.#send(pending);
     else this.#hold(pending);
     this.#armSweep();
@@ -392,8 +393,10 @@ export class RedisStreamWriter {
 
   #settle(pending: PendingAppend, failure: PublishFailedError | undefined): void {
     pending.settle(failure);
-    this.#progress.resolve();
-    this.#progress = nextProgress();
+    if (this.#progress !== undefined) {
+      this.#progress.resolve();
+      this.#progress = undefined;
+    }
   }
 
   readonly #onReady = (): void => {
