@@ -60,7 +60,7 @@ function entriesFor(workers: number): { readonly setup: RawStreamEntry[]; readon
 }
 
 function ingestRound(entries: { readonly setup: RawStreamEntry[]; readonly timed: RawStreamEntry[] }, workers: number): Timing {
-  const view = new ClusterView({ maxTrackedTasks: 10_000, workerTimeoutMs: 15_000, inactiveWorkerTtlMs: 600_000, maxInactiveWorkers: 1_000 });
+  const view = new ClusterView({ maxTrackedTasks: 10_000, workerTimeoutMs: 15_000, inactiveWorkerTtlMs: 600_000, maxInactiveWorkers: 1_000, maxWorkers: 10_000 });
   let now = Date.now();
   const apply = (entry: RawStreamEntry): void => {
     const decoded = decodeStreamEntry(entry);

@@ -70,6 +70,12 @@ export interface RedisStreamsSubscriberOptions {
   /** The most lost and stopped workers the cluster view keeps; beyond, the oldest are forgotten. Default `1_000`. */
   readonly maxInactiveWorkers?: number;
   /**
+   * The most alive workers the cluster view watches; a new worker beyond this makes the least recently seen one
+   * lost (counted in `stats.evictedWorkers`), so that a flood of distinct worker ids cannot grow the view, or the
+   * O(workers) views it emits, without bound. Default `10_000`.
+   */
+  readonly maxWorkers?: number;
+  /**
    * How long a command sent with `cancelTask()`/`cancelTasks()` stays valid, in milliseconds: a worker that reads
    * it later (it was busy, disconnected or restarting) ignores it. Judged on the worker's clock against the
    * viewer's, so keep it well above the clock skew between machines. Default `60_000`.
@@ -102,6 +108,7 @@ export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
       | 'workerTimeoutMs'
       | 'inactiveWorkerTtlMs'
       | 'maxInactiveWorkers'
+      | 'maxWorkers'
       | 'commandTtlMs'
     >
   >
@@ -116,6 +123,7 @@ export const DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS: Readonly<
   workerTimeoutMs: 15_000,
   inactiveWorkerTtlMs: 600_000,
   maxInactiveWorkers: 1_000,
+  maxWorkers: 10_000,
   commandTtlMs: 60_000,
 });
 
@@ -152,6 +160,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
     'workerTimeoutMs',
     'inactiveWorkerTtlMs',
     'maxInactiveWorkers',
+    'maxWorkers',
     'commandTtlMs',
     'logger',
   ]);
@@ -170,6 +179,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
   checkTimeout('workerTimeoutMs', options.workerTimeoutMs);
   checkTimeout('inactiveWorkerTtlMs', options.inactiveWorkerTtlMs);
   checkNonNegativeInteger('maxInactiveWorkers', options.maxInactiveWorkers);
+  checkPositiveInteger('maxWorkers', options.maxWorkers);
   checkTimeout('commandTtlMs', options.commandTtlMs);
   checkLogger('logger', options.logger);
   const defaults = DEFAULT_REDIS_STREAMS_SUBSCRIBER_OPTIONS;
@@ -188,6 +198,7 @@ export function resolveSubscriberOptions(given: RedisStreamsSubscriberOptions): 
     workerTimeoutMs: options.workerTimeoutMs ?? defaults.workerTimeoutMs,
     inactiveWorkerTtlMs: options.inactiveWorkerTtlMs ?? defaults.inactiveWorkerTtlMs,
     maxInactiveWorkers: options.maxInactiveWorkers ?? defaults.maxInactiveWorkers,
+    maxWorkers: options.maxWorkers ?? defaults.maxWorkers,
     commandTtlMs: options.commandTtlMs ?? defaults.commandTtlMs,
     logger: new GuardedLogger(options.logger),
   };

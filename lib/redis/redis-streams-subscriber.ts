@@ -194,7 +194,7 @@ export class RedisStreamsSubscriber {
    * ```
    */
   get stats(): RedisSubscriberStats {
-    return { ...this.#counters };
+    return { ...this.#counters, evictedWorkers: this.#view.evictedWorkers };
   }
 
   /**

@@ -13,4 +13,6 @@ export interface RedisSubscriberStats {
   readonly undecodable: number;
   /** Replies of a shape neither RESP2 nor RESP3 gives: nothing was read from them. */
   readonly unknownReplies: number;
+  /** Alive workers the cluster view gave up as lost because `maxWorkers` were alive when a new one appeared. */
+  readonly evictedWorkers: number;
 }

@@ -24,6 +24,9 @@ function mirrored(fake: FakeRedisClient): string[] {
   });
 }
 
+/** The command counts of a mirror without `control`: always zero. */
+const NO_COMMANDS = { commandsApplied: 0, commandsExpired: 0, tasksCancelledByCommands: 0 };
+
 describe('mirrorTaskEvents()', () => {
   let fake: FakeRedisClient;
   let manager: BackgroundTaskManager;
@@ -56,7 +59,7 @@ describe('mirrorTaskEvents()', () => {
     expect(fake.xaddField('type')).to.deep.equal(['created', 'started', 'completed', 'worker_stopped']);
     expect(fake.xaddField('workerId')).to.deep.equal(['publisher-worker', 'publisher-worker', 'publisher-worker', 'publisher-worker']);
     expect(fake.xaddField('threadId')).to.deep.equal(['t-9', 't-9', 't-9', '']);
-    expect(mirror.stats).to.deep.equal({ mirrored: 3, queued: 0, dropped: 0, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 3, queued: 0, dropped: 0, heartbeats: 0, ...NO_COMMANDS });
   });
 
   it('uses the workerId it is given', async () => {
@@ -90,7 +93,7 @@ describe('mirrorTaskEvents()', () => {
     release.resolve();
     await manager.waitForAll();
     await mirror.stop();
-    expect(mirror.stats).to.deep.equal({ mirrored: 9, queued: 0, dropped: 0, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 9, queued: 0, dropped: 0, heartbeats: 0, ...NO_COMMANDS });
   });
 
   it('holds at most maxQueued events while a batch is being appended: it drops and counts the rest', async () => {
@@ -100,14 +103,14 @@ describe('mirrorTaskEvents()', () => {
     for (let i = 1; i <= 5; i++) manager.createTask(() => release.promise, { name: `t${i}` });
     // 'created' x5: the first 2 go out as a batch (no reply yet), the next 3 wait
     expect(fake.commands).to.have.length(2);
-    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 0, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 0, heartbeats: 0, ...NO_COMMANDS });
     await Promise.resolve(); // 'started' x5: all dropped, the queue is full
-    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 5, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 2, queued: 3, dropped: 5, heartbeats: 0, ...NO_COMMANDS });
 
     fake.autoReply = true;
     fake.answerAll();
     await mirror.stop();
-    expect(mirror.stats).to.deep.equal({ mirrored: 5, queued: 0, dropped: 5, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 5, queued: 0, dropped: 5, heartbeats: 0, ...NO_COMMANDS });
     expect(mirrored(fake)).to.deep.equal(['created t1', 'created t2', 'created t3', 'created t4', 'created t5']);
     expect(warn.callCount).to.equal(1); // rate-limited: one line for the burst
     expect(String(warn.firstCall.args[0])).to.include('maxQueued');
@@ -143,7 +146,7 @@ describe('mirrorTaskEvents()', () => {
     fake.answerAll();
     await stopping;
     await manager.waitForAll();
-    expect(mirror.stats).to.deep.equal({ mirrored: 1, queued: 0, dropped: 0, heartbeats: 0 });
+    expect(mirror.stats).to.deep.equal({ mirrored: 1, queued: 0, dropped: 0, heartbeats: 0, ...NO_COMMANDS });
   });
 
   it('supports await using', async () => {

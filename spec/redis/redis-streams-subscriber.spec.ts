@@ -152,7 +152,7 @@ describe('RedisStreamsSubscriber', () => {
         try {
           const entries = await collect(subscriber, 3);
           expect(entries.map(contentOf)).to.deep.equal(['event 0', 'event 1', 'event 2']);
-          expect(subscriber.stats).to.deep.equal({ delivered: 3, undecodable: 0, unknownReplies: 0 });
+          expect(subscriber.stats).to.deep.equal({ delivered: 3, undecodable: 0, unknownReplies: 0, evictedWorkers: 0 });
           await admin.sendCommand(['XADD', stream, '*', 'kind', 'nonsense']);
           await waitFor('the damaged entry to be counted', () => subscriber.stats.undecodable === 1);
         } finally {

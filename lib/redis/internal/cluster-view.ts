@@ -30,6 +30,8 @@ export interface ClusterViewLimits {
   readonly inactiveWorkerTtlMs: number;
   /** ...and beyond this many of them, the oldest first. */
   readonly maxInactiveWorkers: number;
+  /** The most alive workers watched: a new one beyond this makes the least recently seen one lost. */
+  readonly maxWorkers: number;
 }
 
 /** One worker as the view knows it. */
@@ -85,6 +87,7 @@ const MAX_APPLIED_SEQS = 10_000;
  * is O(workers that expire), as alive workers are kept in the order they were last seen.
  */
 export class ClusterView {
+  #evicted = 0;
   readonly #limits: ClusterViewLimits;
   /** Alive workers, least recently seen first. */
   readonly #alive = new Map<string, WorkerRecord>();
@@ -247,8 +250,22 @@ export class ClusterView {
       heartbeatAt: 0,
       inactiveSince: 0,
     };
+    // Beyond maxWorkers the least recently seen is given up as lost (and forgotten in time, as lost ones are): a
+    // flood of distinct ids (restarts with a pid in the id, or a hostile writer) cannot grow the view without bound.
+    if (this.#alive.size >= this.#limits.maxWorkers) {
+      const oldest = this.#alive.values().next().value as WorkerRecord | undefined;
+      if (oldest !== undefined) {
+        this.#deactivate(oldest, 'lost', oldest.lastSeenAt);
+        this.#evicted++;
+      }
+    }
     this.#alive.set(workerId, worker);
     return worker;
+  }
+
+  /** How many alive workers were given up as lost because `maxWorkers` were alive. */
+  get evictedWorkers(): number {
+    return this.#evicted;
   }
 
   /**
@@ -352,6 +369,11 @@ export class ClusterView {
     worker.status = status;
     worker.inactiveSince = now;
     this.#inactive.set(worker.workerId, worker);
+    // bounded at every moment, not only at the next expire(): the oldest go first
+    while (this.#inactive.size > this.#limits.maxInactiveWorkers) {
+      const oldest = this.#inactive.values().next().value as WorkerRecord;
+      this.#forget(oldest);
+    }
   }
 
   /**

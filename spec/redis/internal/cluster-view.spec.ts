@@ -32,6 +32,7 @@ const limits = (maxTrackedTasks: number): ClusterViewLimits => ({
   workerTimeoutMs: 15_000,
   inactiveWorkerTtlMs: 600_000,
   maxInactiveWorkers: 1_000,
+  maxWorkers: 10_000,
 });
 
 /** Each event of a task has its own `seq`, as a manager gives them: `(id + 1) * 10` plus its type's index here. */
@@ -385,6 +386,22 @@ describe('ClusterView', () => {
       for (let id = 2; id <= 10_002; id++) feed(view, at(task('w1', 'dropped', id), 23));
       expect(feed(view, at(task('w1', 'dropped', 10_002), 24))).to.deep.equal(NONE);
       expect(view.counts().total.dropped).to.equal(10_001);
+    });
+
+    it('watches at most maxWorkers alive workers: a new one beyond makes the least recently seen one lost, counted', () => {
+      const view = new ClusterView({ ...limits(100), maxWorkers: 3 });
+      for (const [index, workerId] of ['w1', 'w2', 'w3'].entries()) feed(view, heartbeat(workerId, 10 + index, { tasks: [1] }));
+      feed(view, heartbeat('w1', 20, { tasks: [1] })); // w1 seen again: w2 is now the least recently seen
+      feed(view, heartbeat('w4', 21, { tasks: [1] }));
+      const workers = view.workers();
+      expect(Object.entries(workers).map(([id, info]) => `${id}:${info.status}`).sort()).to.deep.equal(['w1:alive', 'w2:lost', 'w3:alive', 'w4:alive']);
+      expect(view.evictedWorkers).to.equal(1);
+      expect(view.counts().total).to.include({ active: 3, lost: 1 });
+      // 100,000 distinct ids later, still at most 3 alive (and the lost ones bounded by maxInactiveWorkers)
+      for (let index = 0; index < 100_000; index++) feed(view, heartbeat(`flood-${index}`, 30));
+      const statuses = Object.values(view.workers()).map((info) => info.status);
+      expect(statuses.filter((status) => status === 'alive')).to.have.length(3);
+      expect(statuses.length).to.be.at.most(3 + 1_000);
     });
 
     it('marks a worker silent for workerTimeoutMs lost: its tasks leave the list, its active tasks move to total.lost', () => {
