@@ -52,9 +52,26 @@ export function mirrorTaskEvents(
   const writer = streamWriterOf(publisher);
   if (writer === undefined) throw new InvalidArgumentError('publisher', 'a RedisStreamsPublisher', publisher);
   const resolved = resolveMirrorOptions(options, publisher.workerId);
+  const key = `${writer.stream}\u0000${resolved.workerId}`;
+  const running = (mirrorsRunning.get(key) ?? 0) + 1;
+  mirrorsRunning.set(key, running);
+  if (running > 1) {
+    writer.logger.warn(
+      `mirrorTaskEvents: ${running} mirrors in this process write to stream '${writer.stream}' as workerId '${resolved.workerId}': ` +
+        'viewers cannot tell their tasks apart; give each manager its own workerId',
+    );
+  }
   return new TaskEventMirrorRun(manager, writer, {
     ...resolved,
     skipNames: resolved.includePublishTasks ? NO_NAMES : PUBLISH_TASK_NAMES,
     logger: writer.logger,
+    stopped: () => {
+      const left = (mirrorsRunning.get(key) ?? 1) - 1;
+      if (left === 0) mirrorsRunning.delete(key);
+      else mirrorsRunning.set(key, left);
+    },
   });
 }
+
+/** How many mirrors of this process run per stream and workerId: two under one id is a mistake worth a warning. */
+const mirrorsRunning = new Map<string, number>();

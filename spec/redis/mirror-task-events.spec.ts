@@ -131,6 +131,44 @@ describe('mirrorTaskEvents()', () => {
     expect(fake.xaddField('kind').sort()).to.deep.equal(['event', 'task', 'task', 'task', 'worker_stopped', 'worker_stopped']);
   });
 
+  it('warns when two mirrors of this process write to one stream under one workerId (viewers could not tell them apart)', async () => {
+    const captured = capturingLogger('warn');
+    const shared = new RedisStreamsPublisher({ client: fake.asClient(), stream: 's', workerId: 'same', logger: captured.logger });
+    const other = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+    fake.autoReply = true;
+    const first = mirrorTaskEvents(manager, shared, { heartbeatMs: 0 });
+    expect(captured.messages('warn')).to.deep.equal([]);
+    const second = mirrorTaskEvents(other, shared, { heartbeatMs: 0 });
+    expect(captured.messages('warn')).to.have.length(1);
+    expect(captured.messages('warn')[0]).to.contain("workerId 'same'").and.contain('its own workerId');
+    const third = mirrorTaskEvents(other, shared, { heartbeatMs: 0, workerId: 'other' });
+    expect(captured.messages('warn'), 'none for another workerId').to.have.length(1);
+    await second.stop();
+    const fourth = mirrorTaskEvents(other, shared, { heartbeatMs: 0 });
+    expect(captured.messages('warn'), 'the first one still runs as "same"').to.have.length(2);
+    await Promise.all([first.stop(), third.stop(), fourth.stop()]);
+    const fifth = mirrorTaskEvents(manager, shared, { heartbeatMs: 0 });
+    expect(captured.messages('warn'), 'none once the others stopped').to.have.length(2);
+    await fifth.stop();
+    await other.shutdown();
+    await shared.close();
+  });
+
+  it('stop() on a Redis that never answers takes about one publishTimeoutMs, not one per queued batch', async function () {
+    this.timeout(10_000);
+    const hung = new RedisStreamsPublisher({ client: fake.asClient(), stream: 's', publishTimeoutMs: 300, logger: capturingLogger('silent').logger });
+    const mirror = mirrorTaskEvents(manager, hung, { heartbeatMs: 0, batchMs: 1, maxBatch: 100, maxQueued: 5_000 });
+    for (let index = 0; index < 1_000; index++) manager.createTask(async () => index, { name: 'quick' });
+    await manager.waitForAll();
+    expect(mirror.stats.queued, 'a backlog of many batches').to.be.greaterThan(1_000);
+    const started = performance.now();
+    await mirror.stop();
+    // the batch in the writer (up to 300 ms), then everything else in one batch (300 ms more)
+    expect(performance.now() - started).to.be.below(1_500);
+    expect(mirror.stats.queued).to.equal(0);
+    await hung.close();
+  });
+
   it('stop() unsubscribes at once, hands over what is queued, waits for that batch, and is idempotent', async () => {
     const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 60_000 });
     manager.createTask(async () => undefined, { name: 'queued' }); // 'created' is queued for a minute

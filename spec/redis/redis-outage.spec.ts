@@ -118,6 +118,40 @@ describe('Redis outages', () => {
     });
   });
 
+  describe('Redis hung (its process frozen: connections up, nothing answered; a redis-server of its own)', function () {
+    this.timeout(20_000);
+    let redis: OwnRedis | undefined;
+    before(async function () {
+      await requireRedis(this);
+      redis = await OwnRedis.start();
+    });
+    after(async () => {
+      await redis?.close();
+    });
+
+    it('fails what gets no reply within publishTimeoutMs, drops the hung connection and opens a new one, and delivers again once Redis answers', async () => {
+      const own = redis as OwnRedis;
+      const publisher = new RedisStreamsPublisher({ url: own.url, stream: 'hung', publishTimeoutMs: 300, closeTimeoutMs: 200, logger: capturingLogger('silent').logger });
+      try {
+        await publisher.publish(event(0));
+        own.freeze();
+        const started = performance.now();
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => publisher.publish(event(index + 1)).then(() => 'resolved', (error: { outcome: string }) => error.outcome)),
+        );
+        expect(outcomes).to.deep.equal(Array.from({ length: 20 }, () => 'failed'));
+        expect(performance.now() - started).to.be.below(1_000);
+        own.thaw();
+        await publisher.publish(event(99)); // on the new connection
+        expect(publisher.stats).to.include({ published: 2, failed: 20 });
+        expect(publisher.stats.reconnects, 'the hung connection was replaced').to.be.at.least(1);
+      } finally {
+        own.thaw();
+        await publisher.close();
+      }
+    });
+  });
+
   describe('Redis down for the whole test (nothing listens on the port)', () => {
     it('publishing never blocks, the memory held stays bounded, and every event is counted as dropped within publishTimeoutMs', async function () {
       this.timeout(20_000);
@@ -169,6 +203,24 @@ describe('Redis outages', () => {
       expect(mirror.stats.queued).to.equal(0);
       expect(publisher.stats.dropped).to.equal(sent + mirror.stats.mirrored + 1); // + its worker_stopped entry
       expect(publisher.stats.reconnects).to.equal(0);
+      await manager.shutdown();
+    });
+
+    it('publishEvent() logs no line per event: each publish is given up by the publisher (one WARN) before its task would time out', async function () {
+      this.timeout(10_000);
+      const captured = capturingLogger('debug');
+      const manager = new BackgroundTaskManager({ logger: captured.logger });
+      const publisher = new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs: 200, closeTimeoutMs: 50, logger: captured.logger });
+      for (let index = 0; index < 100; index++) publishEvent(event(index), publisher, manager);
+      await manager.waitForAll();
+      expect(publisher.stats.dropped).to.equal(100);
+      let timedOut = -1;
+      manager.counts$.subscribe((counts) => (timedOut = counts.timedOut)).unsubscribe();
+      expect(timedOut, 'no publish_event task timed out').to.equal(0);
+      const lines = [...captured.messages('warn'), ...captured.messages('error')];
+      expect(lines.filter((line) => line.includes('timed out')), 'no per-task timeout WARN').to.deep.equal([]);
+      expect(lines.filter((line) => line.includes('dropped')), 'the publisher\'s rate-limited WARN').to.have.length(1);
+      await publisher.close();
       await manager.shutdown();
     });
 

@@ -13,6 +13,7 @@ import {
 } from '../../lib';
 import { ErrorReply, FakeRedisClient } from '../support/fake-redis-client';
 import { capturingLogger, thrownBy } from '../support/helpers';
+import { runInChild } from '../support/run-in-child';
 import { adminClient, CLOSED_PORT_URL, connectionNames, deleteKeys, randomPrefix, requireRedis, REDIS_URL, waitFor } from '../support/redis';
 
 /** What `promise` settled with: `'resolved'`, or the `outcome` of its PublishFailedError (anything else fails the spec). */
@@ -216,6 +217,24 @@ describe('RedisStreamsPublisher', () => {
       await closing;
       expect(await publishing).to.equal('resolved');
       expect(publisher.stats).to.include({ published: 1, dropped: 0, buffered: 0 });
+    });
+
+    it('keeps the process alive until a waiting publish() settles: on a client that never connects it rejects, never ends unsettled', async function () {
+      this.timeout(30_000);
+      const child = await runInChild(
+        `
+        const lib = require('./lib');
+        const client = { isReady: false, isOpen: true, on() {}, off() {}, sendCommand() {}, duplicate() {} };
+        const publisher = new lib.RedisStreamsPublisher({ client, publishTimeoutMs: 300 });
+        publisher.publish(lib.createGraphExecutionEvent('start')).then(
+          () => console.log('resolved'),
+          (error) => console.log('rejected ' + error.outcome),
+        );
+        `,
+        25_000,
+      );
+      expect(child.stdout.trim()).to.equal('rejected dropped');
+      expect(child.code).to.equal(0);
     });
 
     it('rejects publish() of something that is not an event with an InvalidArgumentError', async () => {

@@ -156,8 +156,19 @@ export class OwnRedis {
     await exited;
   }
 
+  /** Freezes its process (SIGSTOP): connections stay up and nothing is answered, as with a hung server. */
+  freeze(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen process go on (SIGCONT). */
+  thaw(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stops it for good. */
   async close(): Promise<void> {
+    this.thaw();
     await this.stop();
   }
 }

@@ -56,6 +56,11 @@ interface WorkerRecord {
   appliedSeqs: Set<number>;
   /** Whether its last heartbeat said it obeys commands (`control: true`). */
   control: boolean;
+  /**
+   * The mirror instances it had before its current one (the last few): a heartbeat of one of them is old news, and
+   * two mirrors writing under one `workerId` (a mistake) cannot retire each other's counts back and forth.
+   */
+  retiredInstances: string[];
   /** The worker's clock in its last heartbeat or `worker_stopped` entry: an older one (read late) is stale. */
   heartbeatAt: number;
   /** When (the viewer's clock) it became lost or stopped. */
@@ -67,6 +72,9 @@ interface WorkerRecord {
  * older than the last this many of its worker's (or than its last heartbeat) would count twice.
  */
 const MAX_APPLIED_SEQS = 10_000;
+
+/** How many earlier mirror instances of a worker the view remembers (see `retiredInstances`). */
+const MAX_RETIRED_INSTANCES = 8;
 
 /**
  * The cluster-wide view a subscriber folds from what workers mirror: per worker its status, counts and tasks in
@@ -148,8 +156,12 @@ export class ClusterView {
         return entry.event.seq <= worker.heartbeatSeq;
       case 'heartbeat': {
         const { instance, seq, timestamp } = entry.heartbeat;
-        if (instance === worker.instance) return worker.status === 'stopped' || seq < worker.heartbeatSeq;
-        return timestamp < worker.heartbeatAt; // an earlier instance's, read after a later one's
+        if (instance === worker.instance) {
+          // a copy of the last heartbeat (delivered again) would undo the task events applied since
+          return worker.status === 'stopped' || seq < worker.heartbeatSeq || (seq === worker.heartbeatSeq && timestamp <= worker.heartbeatAt);
+        }
+        // an earlier instance's, read after a later one's
+        return timestamp < worker.heartbeatAt || worker.retiredInstances.includes(instance);
       }
       case 'worker_stopped':
         return entry.stopped.instance !== worker.instance && entry.stopped.timestamp < worker.heartbeatAt;
@@ -247,6 +259,7 @@ export class ClusterView {
       heartbeatSeq: 0,
       appliedSeqs: new Set(),
       control: false,
+      retiredInstances: [],
       heartbeatAt: 0,
       inactiveSince: 0,
     };
@@ -289,6 +302,8 @@ export class ClusterView {
     if (worker.instance !== undefined && heartbeat.instance !== worker.instance) {
       this.#retire(worker);
       worker.appliedSeqs = new Set();
+      worker.retiredInstances.push(worker.instance);
+      if (worker.retiredInstances.length > MAX_RETIRED_INSTANCES) worker.retiredInstances.shift();
     }
     worker.instance = heartbeat.instance;
     worker.heartbeatSeq = heartbeat.seq;

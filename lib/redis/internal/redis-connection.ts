@@ -132,17 +132,19 @@ export function startConnecting(client: RedisStreamsClient): void {
  * by destroying it when it is not; during a connection attempt it first waits for that attempt to succeed or
  * fail (see {@link ConnectionPhase}). Replies that take longer than a second are abandoned. Never rejects.
  */
-export async function releaseOwnClient(client: RedisStreamsClient): Promise<void> {
+export async function releaseOwnClient(client: RedisStreamsClient, maxWaitMs = Infinity): Promise<void> {
   if (!client.isOpen) return;
-  if (phases.get(client) === 'connecting') await attemptSettled(client);
+  const started = performance.now();
+  if (phases.get(client) === 'connecting') await attemptSettled(client, maxWaitMs);
   if (!client.isOpen) return;
   if (!client.isReady) {
     destroyQuietly(client);
     return;
   }
+  const left = Math.max(0, Math.min(GRACEFUL_CLOSE_MS, maxWaitMs - (performance.now() - started)));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), GRACEFUL_CLOSE_MS);
+    timer = setTimeout(() => resolve('timeout'), left);
   });
   try {
     const outcome = await Promise.race([client.close().then(() => 'closed' as const), timedOut]);
@@ -154,8 +156,11 @@ export async function releaseOwnClient(client: RedisStreamsClient): Promise<void
   }
 }
 
-/** Resolves when the connection attempt in progress succeeded or failed (at most `CONNECT_TIMEOUT_MS` and a bit). */
-function attemptSettled(client: RedisStreamsClient): Promise<void> {
+/**
+ * Resolves when the connection attempt in progress succeeded or failed (at most `CONNECT_TIMEOUT_MS` and a bit, or
+ * `maxWaitMs`: a handshake that never ends must not hold a close() past its own bound).
+ */
+function attemptSettled(client: RedisStreamsClient, maxWaitMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -163,7 +168,7 @@ function attemptSettled(client: RedisStreamsClient): Promise<void> {
       client.off('error', done);
       resolve();
     };
-    const timer = setTimeout(done, CONNECT_TIMEOUT_MS + 500);
+    const timer = setTimeout(done, Math.min(CONNECT_TIMEOUT_MS + 500, maxWaitMs));
     client.on('ready', done);
     client.on('error', done);
   });

@@ -7,7 +7,14 @@ import type { RedisStreamsClient } from '../redis-streams-client';
 import type { ResolvedPublisherOptions } from '../redis-streams-publisher-options';
 import { PendingAppend, type AppendSettled } from './pending-append';
 import { isTransientReply, isErrorReply } from './redis-errors';
-import { duplicateClient, releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
+import { destroyQuietly, duplicateClient, releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
+
+/**
+ * The share of `publishTimeoutMs` after which an entry not acknowledged is given up: with the sweep every tenth of
+ * it, its promise has settled before `publishTimeoutMs`, and so before the `publishEvent()` task's own timeout
+ * (which would otherwise log one WARN per event during an outage).
+ */
+const GIVE_UP_SHARE = 0.8;
 
 /** How often, at most, drops and failed appends are logged. */
 const WARNING_INTERVAL_MS = 10_000;
@@ -41,8 +48,8 @@ export interface StreamWriterSettings
  * - An append the connection lost before the reply is sent again once it is back, and one Redis refused for a
  *   passing reason (`LOADING`, `BUSY`, `TRYAGAIN`, `OOM`...) again after a pause (50 ms doubling up to 1 s): an
  *   entry may therefore be appended twice (at least once). One refused for good (`WRONGTYPE`...) fails at once.
- * - Each entry has `publishTimeoutMs` from the call: one still waiting then is dropped, one still unanswered
- *   counts as failed (checked every tenth of the bound, so it settles at most that much later).
+ * - Each entry is settled within `publishTimeoutMs` of the call: given up after four fifths of it (checked every
+ *   tenth), dropped when it was never sent, failed when it was (then it may be in the stream).
  */
 export class RedisStreamWriter {
   readonly #client: RedisStreamsClient;
@@ -69,6 +76,8 @@ export class RedisStreamWriter {
   #wasReady: boolean;
   #flushing = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** Nothing is sent before this time (`performance.now()`): the back-off pause after a refused append. */
+  #pausedUntil = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -168,6 +177,7 @@ export class RedisStreamWriter {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    const started = performance.now();
     const deadline = AbortSignal.timeout(this.#closeTimeoutMs);
     try {
       await this.#deliverWaiting(deadline);
@@ -175,13 +185,14 @@ export class RedisStreamWriter {
       // the deadline passed: what is left is settled below
     }
     const why = `Redis was not reachable within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`;
-    for (const pending of this.#takeWaiting()) this.#drop(pending, why);
+    for (const pending of this.#takeWaiting()) this.#giveUp(pending, why);
     for (const pending of [...this.#inFlight]) this.#fail(pending, `no reply within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#sweepTimer);
     this.#sweepTimer = undefined;
     this.#client.off('ready', this.#onReady);
-    if (this.#ownsClient) await releaseOwnClient(this.#client);
+    // within what is left of closeTimeoutMs, and a little for the socket to close
+    if (this.#ownsClient) await releaseOwnClient(this.#client, Math.max(100, this.#closeTimeoutMs - (performance.now() - started)));
   }
 
   /** Waits until nothing waits or is in flight; rejects when `signal` aborts first. */
@@ -199,7 +210,7 @@ export class RedisStreamWriter {
   }
 
   #accept(fields: readonly string[], settled: AppendSettled, signal?: AbortSignal, onQueued?: () => void): void {
-    const pending = new PendingAppend(fields, performance.now() + this.#timeoutMs, settled, signal, onQueued);
+    const pending = new PendingAppend(fields, performance.now() + this.#timeoutMs * GIVE_UP_SHARE, settled, signal, onQueued);
     if (this.#closed) {
       this.#drop(pending, 'the publisher is closed');
       return;
@@ -216,7 +227,7 @@ export class RedisStreamWriter {
 
   #canSendNow(): boolean {
     if (this.#ownsClient) startConnecting(this.#client);
-    return this.#client.isReady && !this.#flushing && this.#waiting === 0;
+    return this.#client.isReady && !this.#flushing && this.#waiting === 0 && performance.now() >= this.#pausedUntil;
   }
 
   #hold(pending: PendingAppend): void {
@@ -224,9 +235,11 @@ export class RedisStreamWriter {
       this.#drop(pending, 'Redis is not connected and maxBuffered is 0');
       return;
     }
-    if (this.#waiting >= this.#maxBuffered) {
-      const oldest = this.#oldestHeld();
-      if (oldest !== undefined) this.#drop(oldest, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
+    // Beyond maxBuffered the oldest waiting entry goes: one waiting to be sent again first (the oldest of all).
+    while (this.#waiting >= this.#maxBuffered) {
+      const oldest = this.#oldestWaiting();
+      if (oldest === undefined) break;
+      this.#giveUp(oldest, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
     }
     this.#enqueue(this.#held, pending);
     this.#compactHeld();
@@ -248,13 +261,16 @@ export class RedisStreamWriter {
     }
   }
 
-  /** The oldest entry still waiting in `#held` (or, when none is, in `#retry`). */
-  #oldestHeld(): PendingAppend | undefined {
+  /** The oldest entry still waiting: in `#retry` (sent before anything held was), else in `#held`. */
+  #oldestWaiting(): PendingAppend | undefined {
+    let oldest: PendingAppend | undefined;
+    for (const pending of this.#retry) if (!pending.settled && (oldest === undefined || pending.deadline < oldest.deadline)) oldest = pending;
+    if (oldest !== undefined) return oldest;
     for (let index = this.#heldStart; index < this.#held.length; index++) {
       const pending = this.#held[index] as PendingAppend;
       if (!pending.settled) return pending;
     }
-    return this.#retry.find((pending) => !pending.settled);
+    return undefined;
   }
 
   /** Every entry still waiting, oldest first, taken out of the queues. */
@@ -307,59 +323,91 @@ export class RedisStreamWriter {
       this.#fail(pending, `no acknowledgement within publishTimeoutMs (${this.#timeoutMs} ms); last error: ${this.logger.describe(error)}`);
       return;
     }
+    if (this.#waiting >= this.#maxBuffered) {
+      const oldest = this.#oldestWaiting();
+      if (oldest === undefined || oldest.deadline > pending.deadline) {
+        this.#fail(pending, `it waited to be sent again while ${this.#maxBuffered} events were already held (maxBuffered)`);
+        return;
+      }
+      this.#giveUp(oldest, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
+    }
     this.#enqueue(this.#retry, pending);
-    // Sent again after a pause while the connection still looks ready (a refusal, or an error it has not noticed
-    // yet), else by 'ready' once it is back.
-    if (this.#client.isReady) this.#retryAfterPause(pending.attempts);
+    // Sent again after a pause (a refusal, or an error the connection has not noticed yet): nothing is sent before
+    // it, so that order holds and a storm of new entries cannot resend the queue each time. After a reconnection,
+    // 'ready' sends it at once.
+    this.#pauseRetries(pending.attempts);
   }
 
-  /** Flushes after the back-off pause of a refused append (one timer for all of them). */
-  #retryAfterPause(attempts: number): void {
-    if (this.#retryTimer !== undefined) return;
+  /**
+   * Holds everything back for the back-off pause of an append sent `attempts` times (50 ms doubling up to 1 s),
+   * then flushes: one timer for all of them, the longest pause wins.
+   */
+  #pauseRetries(attempts: number): void {
     const pause = Math.min(FIRST_RETRY_DELAY_MS * 2 ** Math.min(attempts - 1, 10), MAX_RETRY_DELAY_MS) + Math.floor(Math.random() * 25);
+    const until = performance.now() + pause;
+    if (until <= this.#pausedUntil) return;
+    this.#pausedUntil = until;
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
+      // the latest pause's timer (a longer one replaces it): the pause is over, even if the clocks differ by a ms
       this.#retryTimer = undefined;
-      if (this.#client.isReady) this.#flush();
+      this.#pausedUntil = 0;
+      this.#flush();
     }, pause);
-    this.#retryTimer.unref();
   }
 
   #aborted(pending: PendingAppend): void {
     if (pending.settled) return;
     if (this.#inFlight.delete(pending)) this.#fail(pending, 'its signal aborted before Redis replied');
-    else this.#drop(pending, 'its signal aborted before it was sent');
+    else this.#giveUp(pending, 'its signal aborted before it was sent');
   }
 
   /** Settles what waits or is in flight past its deadline. */
   readonly #sweep = (): void => {
     this.#sweepTimer = undefined;
     const now = performance.now();
+    let unanswered = 0;
     for (const pending of this.#inFlight) {
       if (pending.deadline <= now) {
         this.#inFlight.delete(pending);
         this.#fail(pending, `no reply within publishTimeoutMs (${this.#timeoutMs} ms)`);
+        unanswered++;
       }
     }
+    if (unanswered > 0) this.#resetHungConnection();
     const why = `Redis was not reachable within publishTimeoutMs (${this.#timeoutMs} ms)`;
-    for (const pending of this.#retry) {
-      if (pending.deadline > now) break; // oldest first: the rest are younger
-      if (!pending.settled) this.#drop(pending, why);
-    }
+    // the retry queue is in the order replies failed, not by deadline: all of it is looked at (at most maxBuffered)
+    for (const pending of this.#retry) if (!pending.settled && pending.deadline <= now) this.#giveUp(pending, why);
+    if (this.#retry.length > 0 && this.#retry.every((pending) => pending.settled)) this.#retry = [];
     for (let index = this.#heldStart; index < this.#held.length; index++) {
       const pending = this.#held[index] as PendingAppend;
-      if (pending.deadline > now) break;
+      if (pending.deadline > now) break; // created in order: the rest are younger
       if (!pending.settled) this.#drop(pending, why);
     }
     this.#compactHeld();
     this.#armSweep();
   };
 
+  /**
+   * A connection that stays up but answers nothing (a hung or paused server, a silent network partition) would keep
+   * every command it was sent, and nothing would reconnect: a connection of our own is dropped and opened again, so
+   * that node-redis lets go of the unanswered commands and what waits is sent on the new one. A `client` you gave is
+   * left alone (set its own socket timeout).
+   */
+  #resetHungConnection(): void {
+    if (!this.#ownsClient || !this.#client.isReady || this.#closed) return;
+    this.#failWarning.warn(() => `${this.#label}: Redis answered nothing within publishTimeoutMs (${this.#timeoutMs} ms): reconnecting`);
+    destroyQuietly(this.#client);
+    startConnecting(this.#client);
+  }
+
   /** Keeps one timer running while anything can still pass its deadline. */
   #armSweep(): void {
     if (this.#sweepTimer !== undefined || this.#timeoutMs === Infinity) return;
     if (this.#waiting === 0 && this.#inFlight.size === 0) return;
+    // Not unref()'d: an entry waiting to be settled keeps the process alive until it is (publishTimeoutMs at most),
+    // so that `await publish()` never ends with the process instead of settling.
     this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, Math.min(this.#timeoutMs / 10, 1_000)));
-    this.#sweepTimer.unref();
   }
 
   #enqueue(queue: PendingAppend[], pending: PendingAppend): void {
@@ -374,6 +422,12 @@ export class RedisStreamWriter {
     if (!pending.queued) return;
     pending.queued = false;
     this.#waiting--;
+  }
+
+  /** Gives up a waiting entry: failed when it was sent before (it may be in the stream), dropped when never sent. */
+  #giveUp(pending: PendingAppend, why: string): void {
+    if (pending.attempts > 0) this.#fail(pending, `${why} (it was sent before: it may be in the stream)`);
+    else this.#drop(pending, why);
   }
 
   #drop(pending: PendingAppend, why: string): void {
@@ -402,13 +456,19 @@ export class RedisStreamWriter {
   readonly #onReady = (): void => {
     if (this.#wasReady) this.#reconnects++;
     this.#wasReady = true;
+    // a new connection: what the lost one failed to append goes at once
+    this.#pausedUntil = 0;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     this.#flush();
   };
 
   /** Sends what waits, oldest first: the retried entries, then the held ones, while the connection stays ready. */
   #flush(): void {
     if (this.#flushing || this.#waiting === 0 || !this.#client.isReady) return;
+    if (performance.now() < this.#pausedUntil) return; // the retry timer flushes when the pause is over
     this.#flushing = true;
+    const now = performance.now();
     try {
       const retry = this.#retry;
       this.#retry = [];
@@ -417,6 +477,10 @@ export class RedisStreamWriter {
       this.#heldStart = 0;
       for (const pending of [...retry, ...held]) {
         if (pending.settled) continue;
+        if (pending.deadline <= now) {
+          this.#giveUp(pending, `Redis was not reachable within publishTimeoutMs (${this.#timeoutMs} ms)`);
+          continue;
+        }
         this.#dequeue(pending);
         this.#send(pending);
       }

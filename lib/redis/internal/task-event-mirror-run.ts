@@ -24,6 +24,8 @@ export interface MirrorSettings
   /** Task names never mirrored. */
   readonly skipNames: ReadonlySet<string>;
   readonly logger: LogSink;
+  /** Called once when `stop()` begins. */
+  readonly stopped?: () => void;
 }
 
 /**
@@ -61,6 +63,8 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   #sending = false;
   #sent: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
+  /** Set when `stop()` starts: the rest of the queue goes in one batch. */
+  #finishing = false;
   #mirrored = 0;
   #dropped = 0;
   /** Reads commands from viewers, with `control: true`. */
@@ -117,6 +121,8 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   }
 
   async #stop(): Promise<void> {
+    this.#finishing = true;
+    this.#settings.stopped?.();
     const controlStopped = this.#control?.stop();
     this.#subscription.unsubscribe();
     clearInterval(this.#heartbeatTimer);
@@ -253,7 +259,9 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#settings.maxBatch);
+        // Once stopping, what is left goes as one batch: a hung Redis then costs stop() one publishTimeoutMs, not
+        // one per batch.
+        const batch = this.#queue.splice(0, this.#finishing ? this.#queue.length : this.#settings.maxBatch);
         if (this.#waitingHeartbeat !== undefined && batch.includes(this.#waitingHeartbeat)) this.#waitingHeartbeat = undefined;
         for (const entry of batch) if (entry[3] === 'task') this.#mirrored++;
         await this.#writer.appendBatch(batch);

@@ -404,6 +404,29 @@ describe('ClusterView', () => {
       expect(statuses.length).to.be.at.most(3 + 1_000);
     });
 
+    it('ignores a copy of the last heartbeat (a batch appended twice): the events applied since it keep counting', () => {
+      const view = new ClusterView(limits(100));
+      const beat = heartbeat('w1', 20, { seq: 5 });
+      feed(view, beat);
+      for (const type of ['created', 'started', 'completed'] as const) feed(view, at(task('w1', type, 1), 21));
+      expect(feed(view, { ...beat, streamId: '22-0' })).to.deep.equal(NONE);
+      for (const type of ['created', 'started', 'completed'] as const) feed(view, at(task('w1', type, 1), 22));
+      expect(view.counts().total).to.include({ created: 1, completed: 1, active: 0 });
+      // a later heartbeat with the same seq (nothing happened since) still keeps the worker alive
+      expect(feed(view, heartbeat('w1', 30_000, { seq: 29, counts: { created: 1, completed: 1 } }))).to.not.deep.equal(NONE);
+      expect(view.workers()['w1']?.lastSeenAt).to.equal(30_000);
+    });
+
+    it('does not let two mirrors under one workerId retire each other\'s counts back and forth (the first one replaced keeps out)', () => {
+      const view = new ClusterView(limits(100));
+      for (let round = 0; round < 10; round++) {
+        feed(view, heartbeat('w1', 100 + round * 2, { instance: 'a', counts: { created: 2, completed: 2 } }));
+        feed(view, heartbeat('w1', 101 + round * 2, { instance: 'b', counts: { created: 3, completed: 3 } }));
+      }
+      // a's counts retired once when b first appeared; b's counts are the worker's; nothing grows per round
+      expect(view.counts().total).to.include({ created: 5, completed: 5 });
+    });
+
     it('marks a worker silent for workerTimeoutMs lost: its tasks leave the list, its active tasks move to total.lost', () => {
       const view = new ClusterView({ ...limits(100), workerTimeoutMs: 1_000 });
       feed(view, heartbeat('w1', 10_000, { tasks: [1, 2] }));

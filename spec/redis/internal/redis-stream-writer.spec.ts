@@ -49,6 +49,37 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
   });
   afterEach(() => clock.restore());
 
+  it('holds new appends back during the pause after a passing refusal, then sends the refused one first (no retry storm)', async () => {
+    const fake = new FakeRedisClient();
+    fake.goOnline();
+    const writer = new RedisStreamWriter({
+      stream: 's',
+      maxLen: 0,
+      maxBuffered: 100,
+      closeTimeoutMs: 100,
+      publishTimeoutMs: 5_000,
+      logger: new GuardedLogger(capturingLogger('silent').logger, Redactor.DEFAULT),
+      connection: { kind: 'borrowed', client: fake.asClient() },
+      label: 'writer',
+    });
+    const first = writer.append(['n', 'first']);
+    fake.commands[0]?.reply.reject(new ErrorReply('BUSY Redis is busy running a script'));
+    await settle();
+    const later = Array.from({ length: 20 }, (_, index) => writer.append(['n', `later-${index}`]));
+    await settle();
+    expect(fake.commands, 'nothing is sent during the pause').to.have.length(1);
+    await clock.tickAsync(100); // the first pause: 50 ms and up to 25 ms of jitter
+    expect(fake.commands.map((command) => command.args.at(-1))).to.deep.equal([
+      'first', 'first', ...Array.from({ length: 20 }, (_, index) => `later-${index}`),
+    ]);
+    fake.answerAll();
+    await Promise.all([first, ...later]);
+    expect(writer.stats).to.include({ published: 21, retries: 1 });
+    const closing = writer.close();
+    await clock.tickAsync(200);
+    await closing;
+  });
+
   it('whatever the connection does: the counts add up after every step, and each append ends in exactly one of them', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), fc.integer({ min: 0, max: 4 }), async (steps, maxBuffered) => {
@@ -64,7 +95,14 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
           label: 'writer',
         });
         /** Per single append: its outcome once settled, and how many times it settled. */
-        const appends: { outcome?: 'resolved' | 'dropped' | 'failed'; settledTimes: number; controller: AbortController }[] = [];
+        const appends: {
+          outcome?: 'resolved' | 'dropped' | 'failed';
+          settledTimes: number;
+          controller: AbortController;
+          readonly name: string;
+          readonly createdAt: number;
+          settledAt?: number;
+        }[] = [];
         let handed = 0;
         let batchesOpen = 0;
         const answered = new Set<FakeCommand>();
@@ -73,7 +111,14 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
         const check = (label: string): void => {
           const stats = writer.stats;
           expect(stats.published + stats.buffered + stats.inFlight + stats.dropped + stats.failed, `${label}: the counts add up`).to.equal(handed);
-          expect(stats.buffered, `${label}: held at most maxBuffered, plus what waits to be sent again`).to.be.at.most(maxBuffered + fake.commands.length);
+          expect(stats.buffered, `${label}: held at most maxBuffered, what waits to be sent again included`).to.be.at.most(maxBuffered);
+          const sent = new Set(fake.commands.map((command) => command.args.at(-1)));
+          for (const append of appends) {
+            if (append.outcome === 'dropped') expect(sent.has(append.name), `${label}: an append that was sent is never 'dropped' ("not sent")`).to.equal(false);
+            if (append.settledAt !== undefined) {
+              expect(append.settledAt - append.createdAt, `${label}: settled within publishTimeoutMs`).to.be.at.most(PUBLISH_TIMEOUT_MS);
+            }
+          }
           for (const append of appends) expect(append.settledTimes, `${label}: settled once at most`).to.be.at.most(1);
           const distinctSent = new Set(fake.commands.map((command) => command.args.at(-1))).size;
           expect(stats.retries, `${label}: retries are the sends of an entry after its first`).to.equal(fake.commands.length - distinctSent);
@@ -83,18 +128,20 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
           switch (step.op) {
             case 'append': {
               const controller = new AbortController();
-              const record: (typeof appends)[number] = { settledTimes: 0, controller };
+              const record: (typeof appends)[number] = { settledTimes: 0, controller, name: String(index), createdAt: performance.now() };
               appends.push(record);
               handed++;
               writer.append(['n', String(index)], step.withSignal ? controller.signal : undefined).then(
                 () => {
                   record.outcome = 'resolved';
                   record.settledTimes++;
+                  record.settledAt = performance.now();
                 },
                 (error: unknown) => {
                   expect(error).to.be.instanceOf(PublishFailedError);
                   record.outcome = (error as PublishFailedError).outcome;
                   record.settledTimes++;
+                  record.settledAt = performance.now();
                 },
               );
               break;
@@ -135,8 +182,8 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
           check(`after step ${index} (${step.op})`);
         }
 
-        // Past every deadline (and its sweep), everything has settled, whatever Redis did or did not answer.
-        await clock.tickAsync(PUBLISH_TIMEOUT_MS * 2 + 100);
+        // publishTimeoutMs later, everything has settled, whatever Redis did or did not answer.
+        await clock.tickAsync(PUBLISH_TIMEOUT_MS);
         await settle();
         check('at the end');
         const stats = writer.stats;
