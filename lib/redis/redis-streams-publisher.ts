@@ -111,7 +111,7 @@ export class RedisStreamsPublisher extends BasePublisher {
    *
    * @param event - the event.
    * @param signal - when it aborts (the task timed out or was cancelled), the event is given up: dropped when it
-   * was not sent yet (the command is withdrawn), failed when it was.
+   * was not sent yet, failed when it was. Any number of publishes may share one signal (one listener is added).
    * @returns a promise that resolves once Redis acknowledged the append.
    * @throws {@link PublishFailedError} (as a rejection) when the event was dropped or failed: its `outcome` says
    * which, and the event is counted in `stats` accordingly.

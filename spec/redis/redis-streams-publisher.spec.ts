@@ -237,6 +237,20 @@ describe('RedisStreamsPublisher', () => {
       expect(child.code).to.equal(0);
     });
 
+    it('lets 2,000 publishes share one signal: one listener on it (no MaxListenersExceededWarning), and its abort gives them all up', async () => {
+      const publisher = new RedisStreamsPublisher({ client: fake.asClient(), maxBuffered: 5_000, logger: log.logger });
+      const controller = new AbortController();
+      const outcomes = Array.from({ length: 2_000 }, (_, index) => outcomeOf(publisher.publish(event(index), controller.signal)));
+      fake.goOnline(); // the held ones are sent: half answered, then the signal aborts
+      for (const command of fake.commands.slice(0, 1_000)) command.reply.resolve('1-0');
+      await sleep(5);
+      controller.abort();
+      const counted = await Promise.all(outcomes);
+      expect(counted.filter((outcome) => outcome === 'resolved')).to.have.length(1_000);
+      expect(counted.filter((outcome) => outcome === 'failed'), 'sent, then given up by the abort').to.have.length(1_000);
+      // the suite's root hook fails this test on any process warning, MaxListenersExceededWarning included
+    });
+
     it('rejects publish() of something that is not an event with an InvalidArgumentError', async () => {
       const publisher = new RedisStreamsPublisher({ client: fake.asClient() });
       const error = await publisher.publish(null as unknown as EventModel).then(

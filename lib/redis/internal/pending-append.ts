@@ -21,7 +21,6 @@ export class PendingAppend {
   /** Told the first time it waits in a queue (for a caller that paces itself on "sent or waiting"). */
   readonly onQueued: (() => void) | undefined;
   #settled: AppendSettled | undefined;
-  #onAbort: (() => void) | undefined;
 
   constructor(
     fields: readonly string[],
@@ -41,20 +40,11 @@ export class PendingAppend {
     return this.#settled === undefined;
   }
 
-  /** Calls `listener` when its signal aborts before it is settled. */
-  onAbort(listener: () => void): void {
-    if (this.signal === undefined) return;
-    this.#onAbort = listener;
-    this.signal.addEventListener('abort', listener, { once: true });
-  }
-
   /** Reports the outcome, once; later calls do nothing. */
   settle(failure: PublishFailedError | undefined): void {
     const settled = this.#settled;
     if (settled === undefined) return;
     this.#settled = undefined;
-    if (this.#onAbort !== undefined) this.signal?.removeEventListener('abort', this.#onAbort);
-    this.#onAbort = undefined;
     settled(failure);
   }
 }

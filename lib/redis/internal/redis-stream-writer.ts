@@ -76,6 +76,8 @@ export class RedisStreamWriter {
   #wasReady: boolean;
   #flushing = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  /** The entries waiting for each caller's signal, with the one listener on it. */
+  readonly #abortWatch = new Map<AbortSignal, { readonly entries: Set<PendingAppend>; readonly onAbort: () => void }>();
   /** Nothing is sent before this time (`performance.now()`): the back-off pause after a refused append. */
   #pausedUntil = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -219,7 +221,7 @@ export class RedisStreamWriter {
       this.#drop(pending, 'its signal aborted before it was sent');
       return;
     }
-    if (signal !== undefined) pending.onAbort(() => this.#aborted(pending));
+    if (signal !== undefined) this.#watchAbort(signal, pending);
     if (this.#canSendNow()) this.#send(pending);
     else this.#hold(pending);
     this.#armSweep();
@@ -285,8 +287,9 @@ export class RedisStreamWriter {
     this.#inFlight.add(pending);
     let reply: Promise<unknown>;
     try {
-      const client = pending.signal === undefined ? this.#client : this.#client.withAbortSignal(pending.signal);
-      reply = client.sendCommand([...this.#xaddPrefix, ...pending.fields]);
+      // Not with the client's withAbortSignal(): it would add a listener per command to a signal callers may share
+      // (thousands of publishes under one signal); an abort settles the entry here, through #watchAbort.
+      reply = this.#client.sendCommand([...this.#xaddPrefix, ...pending.fields]);
     } catch (error) {
       reply = Promise.reject(error);
     }
@@ -445,7 +448,37 @@ export class RedisStreamWriter {
     this.#failWarning.warn(() => `${this.#label}: an XADD failed (${this.#failed} so far): ${why}`);
   }
 
+  /**
+   * Gives up `pending` when `signal` aborts first. One listener per signal, however many entries share it (a
+   * listener per entry would pass Node's limit of ten and warn).
+   */
+  #watchAbort(signal: AbortSignal, pending: PendingAppend): void {
+    let watched = this.#abortWatch.get(signal);
+    if (watched === undefined) {
+      const entries = new Set<PendingAppend>();
+      const onAbort = (): void => {
+        this.#abortWatch.delete(signal);
+        for (const entry of entries) this.#aborted(entry);
+      };
+      watched = { entries, onAbort };
+      this.#abortWatch.set(signal, watched);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    watched.entries.add(pending);
+  }
+
+  /** Stops watching the signal of a settled entry; the last entry of a signal removes its listener. */
+  #unwatchAbort(pending: PendingAppend): void {
+    const signal = pending.signal;
+    if (signal === undefined) return;
+    const watched = this.#abortWatch.get(signal);
+    if (watched === undefined || !watched.entries.delete(pending) || watched.entries.size > 0) return;
+    this.#abortWatch.delete(signal);
+    signal.removeEventListener('abort', watched.onAbort);
+  }
+
   #settle(pending: PendingAppend, failure: PublishFailedError | undefined): void {
+    this.#unwatchAbort(pending);
     pending.settle(failure);
     if (this.#progress !== undefined) {
       this.#progress.resolve();
