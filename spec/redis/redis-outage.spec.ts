@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { connect as connectSocket, createServer, type AddressInfo, type Socket } from 'node:net';
 import {
   BackgroundTaskManager,
   RedisStreamsPublisher,
@@ -16,7 +17,10 @@ import { capturingLogger } from '../support/helpers';
 import {
   adminClient,
   CLOSED_PORT_URL,
+  deleteKeys,
   OwnRedis,
+  randomPrefix,
+  REDIS_URL,
   redisAnswers,
   requireRedis,
   waitFor,
@@ -148,6 +152,48 @@ describe('Redis outages', () => {
       } finally {
         own.thaw();
         await publisher.close();
+      }
+    });
+  });
+
+  describe('a server that accepts the connection and never answers (a hung process, a proxy with no backend)', function () {
+    this.timeout(30_000);
+    before(async function () {
+      await requireRedis(this);
+    });
+
+    it('gives the silent attempt up after the connect timeout (5 s), connects again, and delivers', async () => {
+      // The first connection is accepted and left silent; later ones are passed through to the real Redis.
+      const sockets = new Set<Socket>();
+      let accepted = 0;
+      const proxy = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => undefined);
+        if (accepted++ === 0) return; // silent
+        const upstream = connectSocket(Number(new URL(REDIS_URL).port || 6379), new URL(REDIS_URL).hostname);
+        upstream.on('error', () => socket.destroy());
+        socket.pipe(upstream).pipe(socket);
+        sockets.add(upstream);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const captured = capturingLogger('warn');
+      const stream = randomPrefix('handshake');
+      const publisher = new RedisStreamsPublisher({ url, stream, publishTimeoutMs: 15_000, logger: captured.logger });
+      try {
+        const started = performance.now();
+        await publisher.publish(event(1));
+        expect(performance.now() - started).to.be.within(4_500, 12_000);
+        expect(accepted).to.equal(2);
+        expect(captured.messages('warn').some((line) => line.includes('did not answer within 5000 ms'))).to.equal(true);
+      } finally {
+        await publisher.close();
+        const admin = await adminClient();
+        await deleteKeys(admin, stream);
+        await admin.close();
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => proxy.close(resolve));
       }
     });
   });

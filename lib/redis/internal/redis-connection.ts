@@ -26,8 +26,29 @@ type ConnectionPhase = 'idle' | 'connecting' | 'waiting_to_retry' | 'ready';
 
 const phases = new WeakMap<RedisStreamsClient, ConnectionPhase>();
 
-function trackPhase(client: RedisStreamsClient): void {
+function trackPhase(client: RedisStreamsClient, onStuckHandshake: () => void): void {
   phases.set(client, 'idle');
+  // node-redis' connectTimeout covers the TCP connection only: a server that accepts and then says nothing (a hung
+  // process, a proxy with no backend) would leave the client connecting for ever. Past CONNECT_TIMEOUT_MS without
+  // 'ready', the attempt is dropped and a new one starts.
+  let handshake: NodeJS.Timeout | undefined;
+  const stopWatching = (): void => {
+    clearTimeout(handshake);
+    handshake = undefined;
+  };
+  client.on('connect', () => {
+    stopWatching();
+    handshake = setTimeout(() => {
+      handshake = undefined;
+      if (!client.isOpen || client.isReady) return;
+      onStuckHandshake();
+      destroyQuietly(client);
+      startConnecting(client);
+    }, CONNECT_TIMEOUT_MS);
+    handshake.unref();
+  });
+  client.on('ready', stopWatching);
+  client.on('end', stopWatching);
   client.on('error', () => {
     // after a failed attempt node-redis waits before the next one; an error of a ready connection is followed
     // at once by 'reconnecting'
@@ -36,6 +57,12 @@ function trackPhase(client: RedisStreamsClient): void {
   client.on('reconnecting', () => phases.set(client, 'connecting'));
   client.on('ready', () => phases.set(client, 'ready'));
   client.on('end', () => phases.set(client, 'idle'));
+}
+
+/** Logs a handshake given up at WARN, at most once per ten seconds. */
+function stuckHandshakeWarning(logger: LogSink, label: string): () => void {
+  const warning = new RateLimitedWarning(logger, ERROR_LOG_INTERVAL_MS);
+  return () => warning.warn(() => `${label}: Redis accepted the connection but did not answer within ${CONNECT_TIMEOUT_MS} ms: connecting again`);
 }
 
 /** `REDIS_URL`, or the local default. */
@@ -87,8 +114,9 @@ export function createOwnClient(url: string, logger: LogSink, label: string, nam
     disableOfflineQueue: true,
     socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: reconnectDelay },
   });
-  logConnectionErrors(client, logger, `${label} (${redactUrl(url)})`);
-  trackPhase(client);
+  const where = `${label} (${redactUrl(url)})`;
+  logConnectionErrors(client, logger, where);
+  trackPhase(client, stuckHandshakeWarning(logger, where));
   return client;
 }
 
@@ -111,7 +139,7 @@ export function duplicateClient(client: RedisStreamsClient, logger: LogSink, lab
     socket: { ...(client.options?.socket ?? {}), reconnectStrategy: reconnectDelay },
   });
   logConnectionErrors(duplicate, logger, `${label} (duplicate connection)`);
-  trackPhase(duplicate);
+  trackPhase(duplicate, stuckHandshakeWarning(logger, `${label} (duplicate connection)`));
   return duplicate;
 }
 
