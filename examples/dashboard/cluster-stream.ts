@@ -222,12 +222,10 @@ function workersFrame(workers: ClusterWorkers): ClusterWorkersFrame {
 }
 
 function tasksFrame(tasks: ClusterTasks): ClusterTasksFrame {
-  const workers: Record<string, ClusterTasks['workers'][string]> = {};
-  const inFlight: Record<string, number> = {};
-  for (const [workerId, list] of Object.entries(tasks.workers)) {
-    workers[workerId] = list.length > MAX_LISTED_TASKS ? list.slice(0, MAX_LISTED_TASKS) : list;
-    inFlight[workerId] = list.length;
-  }
+  // Object.fromEntries, not assignments to {}: a worker named '__proto__' is a key like any other
+  const entries = Object.entries(tasks.workers);
+  const workers = Object.fromEntries(entries.map(([workerId, list]) => [workerId, list.length > MAX_LISTED_TASKS ? list.slice(0, MAX_LISTED_TASKS) : list]));
+  const inFlight = Object.fromEntries(entries.map(([workerId, list]) => [workerId, list.length]));
   return { total: tasks.total, untracked: tasks.untracked, workers, inFlight };
 }
 

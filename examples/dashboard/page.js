@@ -662,7 +662,12 @@ byId('cluster-task-rows').addEventListener('click', (event) => {
   button.disabled = true;
   button.textContent = '…';
   post(`./cluster/workers/${encodeURIComponent(worker)}/tasks/${id}/cancel`).then(
-    () => showAction(`asked ${worker} to cancel task #${id}`),
+    () => {
+      // the row goes when the task's end is read; if it stays (the worker restarted, the command expired), the
+      // button works again at the next render
+      cluster.cancelling.delete(key);
+      showAction(`asked ${worker} to cancel task #${id}`);
+    },
     (error) => {
       cluster.cancelling.delete(key);
       button.disabled = false;

@@ -1,10 +1,11 @@
 /**
  * The part of a node-redis client the Redis Streams classes use, described by its shape so that the library's
- * types need no `redis` package to compile: a client from `createClient()` of `redis` (5.x) is one, as is any
- * object with the same methods.
+ * types need no `redis` package to compile: a client from `createClient()` of `redis` (5.x or 6.x) is one, as is
+ * any object with the same methods.
  *
- * The publisher sends its appends on it; the subscriber never sends anything on it: it reads on a duplicate
- * (same server and credentials), because `XREADGROUP BLOCK` holds a connection.
+ * The publisher sends its appends on it; the subscriber reads on a duplicate (same server and credentials),
+ * because `XREADGROUP BLOCK` holds a connection, and sends only its commands (`cancelTask()`, `cancelTasks()`: an
+ * `XADD` to the control stream) on it.
  *
  * @example
  * ```ts

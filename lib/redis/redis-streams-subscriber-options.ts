@@ -27,8 +27,9 @@ export interface RedisStreamsSubscriberOptions {
    */
   readonly url?: string;
   /**
-   * A node-redis client you own: the subscriber never sends anything on it, it reads on a duplicate of it (same
-   * server and credentials), because `XREADGROUP BLOCK` holds a connection. Default: a client of its own for `url`.
+   * A node-redis client you own: the subscriber reads on a duplicate of it (same server and credentials), because
+   * `XREADGROUP BLOCK` holds a connection, and sends only its commands (`cancelTask()`, `cancelTasks()`: an `XADD` to
+   * the control stream) on it. Default: a client of its own for `url`.
    */
   readonly client?: RedisStreamsClient;
   /** The stream key. Default `'agentflow:events'`. */

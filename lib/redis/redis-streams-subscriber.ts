@@ -21,7 +21,7 @@ import {
 } from './internal/control-command-codec';
 import { createOwnClient, duplicateClient } from './internal/redis-connection';
 import { RedisStreamWriter } from './internal/redis-stream-writer';
-import { checkWorkerId } from './internal/validate-redis';
+import { checkRequiredWorkerId, checkWorkerId } from './internal/validate-redis';
 import { StreamReadLoop } from './internal/stream-read-loop';
 import { decodeStreamEntry } from './internal/stream-entry-codec';
 import type { RedisStreamsClient } from './redis-streams-client';
@@ -248,7 +248,8 @@ export class RedisStreamsSubscriber {
    * ```
    */
   async cancelTask(workerId: string, taskId: number, reason?: string): Promise<void> {
-    checkWorkerId('workerId', workerId);
+    checkRequiredWorkerId('workerId', workerId);
+    if (taskId === undefined) throw new InvalidArgumentError('taskId', "the task's id on that worker (a non-negative integer)", taskId);
     checkNonNegativeInteger('taskId', taskId);
     checkString('reason', reason);
     await this.#send(workerId, { taskId }, reason);
@@ -291,8 +292,11 @@ export class RedisStreamsSubscriber {
     reason: string | undefined,
   ): Promise<void> {
     if (this.#closed) throw new CommandRefusedError(workerId, 'the subscriber is closed');
+    let instance: string | undefined;
     if (workerId !== undefined) {
       const known = this.#view.commandTarget(workerId);
+      // for the instance the view knows: a worker restarted since ignores it (its task ids mean other tasks)
+      instance = known?.instance;
       if (known !== undefined && known.status !== 'alive') throw new CommandRefusedError(workerId, `the worker is ${known.status}`);
       if (known !== undefined && !known.control) {
         throw new CommandRefusedError(workerId, 'its mirror does not read commands (start it with mirrorTaskEvents(..., { control: true }))');
@@ -302,6 +306,7 @@ export class RedisStreamsSubscriber {
     const command: Record<string, unknown> = {
       id: randomUUID(),
       target: workerId ?? EVERY_WORKER,
+      ...(instance === undefined ? {} : { instance }),
       issuedAt,
       expiresAt: issuedAt + this.#options.commandTtlMs,
     };
@@ -319,8 +324,9 @@ export class RedisStreamsSubscriber {
         : ({ kind: 'borrowed', client } as const);
     this.#commands = new RedisStreamWriter({
       stream: controlStreamOf(this.#options.stream),
-      maxLen: 1_000,
-      maxBuffered: 100,
+      // commands are few and small: room for a burst before the connection is up, and for a worker away a while
+      maxLen: 10_000,
+      maxBuffered: 10_000,
       closeTimeoutMs: 2_000,
       publishTimeoutMs: 5_000,
       logger,

@@ -19,6 +19,11 @@ export interface TaskEventMirrorStats {
   readonly commandsApplied: number;
   /** Commands for it that it read after they expired, and ignored. */
   readonly commandsExpired: number;
+  /**
+   * Control-stream entries it would not apply: not a command of the known layout (written by something else, with
+   * unknown fields, or damaged), or a command for an earlier instance of its worker (sent before it restarted).
+   */
+  readonly commandsRefused: number;
   /** Tasks it cancelled because a command asked. */
   readonly tasksCancelledByCommands: number;
 }

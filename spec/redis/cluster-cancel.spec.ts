@@ -70,6 +70,13 @@ describe('cluster-wide cancel (Redis)', function () {
     }
   }
 
+  /** `[k1, v1, k2, v2]` as `[[k1, v1], [k2, v2]]` (a RESP2 map). */
+  function chunks(list: readonly unknown[]): [string, unknown][] {
+    const pairs: [string, unknown][] = [];
+    for (let index = 0; index + 1 < list.length; index += 2) pairs.push([String(list[index]), list[index + 1]]);
+    return pairs;
+  }
+
   function viewer(): RedisStreamsSubscriber {
     const subscriber = new RedisStreamsSubscriber({ stream, group: 'viewer', consumer: 'v', blockMs: 100, logger: capturingLogger('silent').logger });
     cleanup.push(() => subscriber.close());
@@ -161,10 +168,58 @@ describe('cluster-wide cancel (Redis)', function () {
     expect(await controlGroups()).to.deep.equal([]);
   });
 
+  it('ignores a command for an earlier instance of the worker, and a new mirror never reads what was sent before it started', async () => {
+    const control = `${stream}:control`;
+    // a backlog left for a worker of this id by a previous process: its group exists, a command waits in it
+    await admin.sendCommand(['XGROUP', 'CREATE', control, 'agentflow:worker:w-1', '0', 'MKSTREAM']);
+    const now = Date.now();
+    const command = (id: string, json: Record<string, unknown>): string[] => [
+      'XADD', control, '*', 'v', '1', 'kind', 'cancel', 'target', 'w-1', 'json', JSON.stringify({ id, issuedAt: now, expiresAt: now + 60_000, ...json }),
+    ];
+    const backlogId = String(await admin.sendCommand(command('backlog', { taskId: 1 })));
+    const { manager, mirror } = await worker('w-1', true);
+    // the mirror made its group anew at the stream's end: past the backlog
+    await waitFor('the group made anew', async () => {
+      const groups = (await admin.sendCommand(['XINFO', 'GROUPS', control])) as unknown[];
+      return groups.some((group) => {
+        const fields = Array.isArray(group) ? Object.fromEntries(chunks(group as unknown[])) : (group as Record<string, unknown>);
+        return String(fields['last-delivered-id']) === backlogId;
+      });
+    });
+    const task = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
+    await admin.sendCommand(command('for-an-old-instance', { taskId: task.id, instance: 'an-earlier-instance' }));
+    await waitFor('the command read', () => mirror.stats.commandsRefused === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(task.status).to.equal('running');
+    expect(mirror.stats).to.include({ commandsApplied: 0, commandsRefused: 1, tasksCancelledByCommands: 0 });
+  });
+
+  it('refuses hostile control entries (unknown fields, __proto__, another layout version, a huge id) and cuts a huge reason', async () => {
+    const { manager, mirror } = await worker('w-1', true);
+    const tasks = [1, 2, 3].map(() => manager.createTask((signal) => untilAborted(signal), { name: 'hangs' }));
+    const control = `${stream}:control`;
+    const now = Date.now();
+    const entry = (json: string, version = '1'): string[] => ['XADD', control, '*', 'v', version, 'kind', 'cancel', 'target', 'w-1', 'json', json];
+    const base = { issuedAt: now, expiresAt: now + 60_000 };
+    await admin.sendCommand(entry(JSON.stringify({ id: 'typo', taskid: tasks[0]?.id, ...base })));
+    await admin.sendCommand(entry(`{"id":"proto","__proto__":{"taskId":${tasks[0]?.id}},"issuedAt":${now},"expiresAt":${now + 60_000}}`));
+    await admin.sendCommand(entry(JSON.stringify({ id: 'v2', taskId: tasks[0]?.id, ...base }), '2'));
+    await admin.sendCommand(entry(JSON.stringify({ id: 'x'.repeat(1_000), taskId: tasks[0]?.id, ...base })));
+    await admin.sendCommand(entry(JSON.stringify({ id: 'long-reason', taskId: tasks[1]?.id, reason: 'r'.repeat(100_000), ...base })));
+    await waitFor('all five read', () => mirror.stats.commandsRefused === 4 && mirror.stats.commandsApplied === 1);
+    const outcome = await tasks[1]!.done;
+    expect(String((outcome as { reason?: Error }).reason?.message).length).to.be.below(1_200);
+    expect(tasks.map((task) => task.status)).to.deep.equal(['running', 'cancelled', 'running']);
+  });
+
   it('refuses bad arguments with an InvalidArgumentError naming them, before anything is sent', async () => {
     const subscriber = viewer();
     const cases: [() => Promise<void>, string][] = [
       [() => subscriber.cancelTask('', 1), 'workerId'],
+      [() => subscriber.cancelTask(undefined as unknown as string, 1), 'workerId'],
+      [() => subscriber.cancelTask('*', 1), 'workerId'],
+      [() => subscriber.cancelTask('w', undefined as unknown as number), 'taskId'],
+      [() => subscriber.cancelTasks({ workerId: '*' }), 'filter.workerId'],
       [() => subscriber.cancelTask('w', -1), 'taskId'],
       [() => subscriber.cancelTask('w', 1.5), 'taskId'],
       [() => subscriber.cancelTask('w', 1, 42 as unknown as string), 'reason'],

@@ -25,7 +25,7 @@ function mirrored(fake: FakeRedisClient): string[] {
 }
 
 /** The command counts of a mirror without `control`: always zero. */
-const NO_COMMANDS = { commandsApplied: 0, commandsExpired: 0, tasksCancelledByCommands: 0 };
+const NO_COMMANDS = { commandsApplied: 0, commandsExpired: 0, commandsRefused: 0, tasksCancelledByCommands: 0 };
 
 describe('mirrorTaskEvents()', () => {
   let fake: FakeRedisClient;

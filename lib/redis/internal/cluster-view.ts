@@ -238,9 +238,11 @@ export class ClusterView {
   }
 
   /** What the view knows of a worker for sending it a command: its status and whether it reads commands. */
-  commandTarget(workerId: string): { readonly status: ClusterWorkerStatus; readonly control: boolean } | undefined {
+  commandTarget(
+    workerId: string,
+  ): { readonly status: ClusterWorkerStatus; readonly control: boolean; readonly instance: string | undefined } | undefined {
     const worker = this.#find(workerId);
-    return worker === undefined ? undefined : { status: worker.status, control: worker.control };
+    return worker === undefined ? undefined : { status: worker.status, control: worker.control, instance: worker.instance };
   }
 
   #find(workerId: string): WorkerRecord | undefined {

@@ -16,8 +16,14 @@ export function controlGroupOf(workerId: string): string {
 /** The `target` of a command for every worker. */
 export const EVERY_WORKER = '*';
 
-/** The longest `reason` a command carries, in characters. */
+/** The longest `reason` a command carries, in characters (a longer one is cut, on both sides). */
 export const MAX_REASON_LENGTH = 1_000;
+
+/** The longest command id (a UUID is 36 characters) and mirror instance accepted. */
+const MAX_ID_LENGTH = 128;
+
+/** The only fields a command's JSON may have: anything else (a typo, a newer layout, `__proto__`) refuses it. */
+const COMMAND_KEYS: ReadonlySet<string> = new Set(['id', 'instance', 'taskId', 'name', 'runId', 'threadId', 'reason', 'issuedAt', 'expiresAt']);
 
 /** A cancel command, as appended to the control stream and read back. */
 export interface CancelCommand {
@@ -25,6 +31,11 @@ export interface CancelCommand {
   readonly id: string;
   /** The worker it is for, or {@link EVERY_WORKER}. */
   readonly target: string;
+  /**
+   * The mirror instance the viewer saw last for that worker (from its heartbeats), when it knew one: another
+   * instance (the worker restarted since) ignores the command, since its task ids mean other tasks.
+   */
+  readonly instance?: string;
   /** One task, by its id on that worker; otherwise the tasks matching `name`, `runId` and `threadId`. */
   readonly taskId?: number;
   readonly name?: string;
@@ -46,6 +57,7 @@ export function encodeCancelCommand(command: CancelCommand): string[] {
 /** Reads a command back; anything else (or damaged) is a problem, never an exception. */
 export function decodeControlEntry(raw: RawStreamEntry): Decoded<CancelCommand> {
   const fields = raw.fields as ReadonlyMap<string, unknown>;
+  if (fields.get('v') !== '1') return { problem: `control entry ${raw.id} has a layout version other than 1: ${describeValue(fields.get('v'))}` };
   const kind = fields.get('kind');
   const target = fields.get('target');
   const json = fields.get('json');
@@ -62,10 +74,17 @@ export function decodeControlEntry(raw: RawStreamEntry): Decoded<CancelCommand> 
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { problem: `control entry ${raw.id} has no JSON object in 'json'` };
   }
-  const { id, taskId, name, runId, threadId, reason, issuedAt, expiresAt } = parsed as Record<string, unknown>;
-  if (typeof id !== 'string' || id === '' || !Number.isFinite(issuedAt) || !Number.isFinite(expiresAt)) {
-    return { problem: `control entry ${raw.id} lacks an id, issuedAt or expiresAt` };
+  const unknown = Object.keys(parsed).filter((key) => !COMMAND_KEYS.has(key));
+  if (unknown.length > 0) return { problem: `control entry ${raw.id} has fields a command does not have: ${describeValue(unknown.slice(0, 5))}` };
+  const { id, instance, taskId, name, runId, threadId, issuedAt, expiresAt } = parsed as Record<string, unknown>;
+  let { reason } = parsed as Record<string, unknown>;
+  if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH || !Number.isFinite(issuedAt) || !Number.isFinite(expiresAt)) {
+    return { problem: `control entry ${raw.id} lacks an id (at most ${MAX_ID_LENGTH} characters), issuedAt or expiresAt` };
   }
+  if (instance !== undefined && (typeof instance !== 'string' || instance.length > MAX_ID_LENGTH)) {
+    return { problem: `control entry ${raw.id} has an instance that is not a short string` };
+  }
+  if (typeof reason === 'string' && reason.length > MAX_REASON_LENGTH) reason = reason.slice(0, MAX_REASON_LENGTH);
   if (taskId !== undefined && !(Number.isSafeInteger(taskId) && (taskId as number) >= 0)) {
     return { problem: `control entry ${raw.id} has a taskId that is not a task id: ${describeValue(taskId)}` };
   }
@@ -76,6 +95,6 @@ export function decodeControlEntry(raw: RawStreamEntry): Decoded<CancelCommand> 
     return { problem: `control entry ${raw.id} would cancel every task of every worker: refused` };
   }
   const command: Record<string, unknown> = { id, target, issuedAt, expiresAt };
-  for (const [key, value] of Object.entries({ taskId, name, runId, threadId, reason })) if (value !== undefined) command[key] = value;
+  for (const [key, value] of Object.entries({ instance, taskId, name, runId, threadId, reason })) if (value !== undefined) command[key] = value;
   return { entry: Object.freeze(command) as unknown as CancelCommand };
 }

@@ -16,12 +16,16 @@ export interface ControlCounters {
   expired: number;
   /** Tasks it cancelled because of a command. */
   cancelledTasks: number;
+  /** Commands for an earlier instance of its worker (sent before a restart), ignored. */
+  otherInstance: number;
 }
 
 /** How a {@link ControlReader} reads. */
 export interface ControlReaderSettings {
   readonly stream: string;
   readonly workerId: string;
+  /** The mirror's random instance id, as its heartbeats carry it. */
+  readonly instance: string;
   /** Task names the mirror leaves out: a viewer never saw them, and no command reaches them. */
   readonly skipNames: ReadonlySet<string>;
   readonly logger: LogSink;
@@ -32,17 +36,18 @@ export interface ControlReaderSettings {
 
 /**
  * The worker side of cluster-wide cancel: reads the control stream beside the event stream
- * (`<stream>:control`) through a consumer group of this worker's own (`agentflow:worker:<workerId>`, created at
- * the stream's end, so commands sent before the worker first read are not its business), and applies each
- * command addressed to its `workerId` or to every worker, once (ids are remembered) and only until it expires.
- * Each command is acknowledged after it was applied; one delivered again (a crash before `XACK`) is not applied
- * twice.
+ * (`<stream>:control`) through a consumer group of this worker's own (`agentflow:worker:<workerId>`, made anew at
+ * the stream's end when the mirror starts: what was sent to an earlier process of the same worker is not this
+ * one's business, its task ids meant other tasks), and applies each command addressed to its `workerId` or to every
+ * worker, once (ids are remembered) and only until it expires; a command naming another mirror instance is
+ * ignored. Each command is acknowledged after it was applied; one delivered again is not applied twice.
  */
 export class ControlReader {
   readonly #manager: BackgroundTaskManager;
   readonly #settings: ControlReaderSettings;
   readonly #loop: StreamReadLoop<CancelCommand>;
   readonly #seen = new Set<string>();
+  readonly #loopCounters = { undecodable: 0, unknownReplies: 0 };
 
   constructor(manager: BackgroundTaskManager, settings: ControlReaderSettings) {
     this.#manager = manager;
@@ -61,11 +66,17 @@ export class ControlReader {
       minIdleMs: 30_000,
       claimIntervalMs: 60_000,
       logger: settings.logger,
-      counters: { undecodable: 0, unknownReplies: 0 },
+      counters: this.#loopCounters,
+      fresh: true,
       decode: decodeControlEntry,
       deliver: (command) => this.#apply(command),
       batchDelivered: () => undefined,
     });
+  }
+
+  /** Entries it could not read as commands, so far. */
+  get refused(): number {
+    return this.#loopCounters.undecodable;
   }
 
   /** Stops reading and releases its connection; never rejects. */
@@ -78,6 +89,11 @@ export class ControlReader {
     if (command.target !== workerId && command.target !== EVERY_WORKER) return;
     if (this.#seen.has(command.id)) return;
     this.#remember(command.id);
+    if (command.instance !== undefined && command.instance !== this.#settings.instance) {
+      counters.otherInstance++;
+      logger.debug(`mirrorTaskEvents: ignored command ${oneLine(command.id)}: it was for an earlier instance of this worker`);
+      return;
+    }
     if (Date.now() > command.expiresAt) {
       counters.expired++;
       logger.debug(`mirrorTaskEvents: ignored command ${oneLine(command.id)}: it expired at ${new Date(command.expiresAt).toISOString()}`);

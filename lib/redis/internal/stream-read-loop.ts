@@ -16,6 +16,8 @@ import {
 const WARNING_INTERVAL_MS = 10_000;
 /** The pause after a failed command before the next attempt. */
 const RETRY_DELAY_MS = 250;
+/** How long `stop()` lets a command in flight finish before it drops the connection. */
+const STOP_GRACE_MS = 1_000;
 /** The most `XAUTOCLAIM` calls in one claiming round, so that a huge pending list cannot starve new entries. */
 const MAX_CLAIM_CALLS = 10;
 
@@ -40,6 +42,11 @@ export interface ReadLoopSettings<T>
   readonly batchDelivered: () => void;
   /** What the loop counts, kept by its owner across loops: entries it could not decode, replies of no known shape. */
   readonly counters: ReadCounters;
+  /**
+   * Whether the group is made anew when the loop starts (`XGROUP DESTROY`, then created at `startId`): whatever an
+   * earlier reader under that group left unread or unacknowledged is dropped. Default: the group is kept.
+   */
+  readonly fresh?: boolean;
 }
 
 /** What a read loop counts (see {@link ReadLoopSettings.counters}). */
@@ -72,6 +79,8 @@ export class StreamReadLoop<T> {
   readonly #done: Promise<void>;
   #stopped = false;
   #blocking = false;
+  /** Set once a `fresh` loop destroyed the old group. */
+  #renewed = false;
   #unacknowledged: string[] = [];
 
   constructor(settings: ReadLoopSettings<T>) {
@@ -88,6 +97,12 @@ export class StreamReadLoop<T> {
       this.#stopped = true;
       this.#abort.abort();
       if (this.#blocking) destroyQuietly(this.#client);
+      else {
+        // A command in flight (an XACK, a claim) that never gets its reply would hold the loop, and whoever waits for
+        // stop(), for ever: after a grace period the connection is dropped, which ends it.
+        const grace = setTimeout(() => destroyQuietly(this.#client), STOP_GRACE_MS);
+        void this.#done.finally(() => clearTimeout(grace));
+      }
     }
     return this.#done;
   }
@@ -142,6 +157,12 @@ export class StreamReadLoop<T> {
 
   async #createGroup(): Promise<void> {
     const { stream, group, startId } = this.#settings;
+    if (this.#settings.fresh === true && !this.#renewed) {
+      await this.#client.sendCommand(['XGROUP', 'DESTROY', stream, group]).catch((error: unknown) => {
+        if (!isNoGroupError(error) && !/no such key|requires the key to exist/i.test(String((error as Error)?.message))) throw error;
+      });
+      this.#renewed = true;
+    }
     try {
       await this.#client.sendCommand(['XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM']);
     } catch (error) {

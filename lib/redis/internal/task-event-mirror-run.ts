@@ -69,7 +69,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   #dropped = 0;
   /** Reads commands from viewers, with `control: true`. */
   readonly #control: ControlReader | undefined;
-  readonly #commands: ControlCounters = { applied: 0, expired: 0, cancelledTasks: 0 };
+  readonly #commands: ControlCounters = { applied: 0, expired: 0, cancelledTasks: 0, otherInstance: 0 };
 
   constructor(manager: BackgroundTaskManager, writer: RedisStreamWriter, settings: MirrorSettings) {
     this.#writer = writer;
@@ -82,6 +82,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
       ? new ControlReader(manager, {
           stream: writer.stream,
           workerId: settings.workerId,
+          instance: this.#instance,
           skipNames: settings.skipNames,
           logger: settings.logger,
           client: writer.newConnection(`agentflow:control:${settings.workerId}`),
@@ -103,6 +104,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
       heartbeats: this.#heartbeats,
       commandsApplied: this.#commands.applied,
       commandsExpired: this.#commands.expired,
+      commandsRefused: (this.#control?.refused ?? 0) + this.#commands.otherInstance,
       tasksCancelledByCommands: this.#commands.cancelledTasks,
     };
   }

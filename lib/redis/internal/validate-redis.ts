@@ -49,10 +49,20 @@ export function checkStreamId(argument: string, value: unknown): void {
   throw new InvalidArgumentError(argument, "a stream id: '$' (new entries only), '0' (the whole stream) or '<ms>-<seq>'", value);
 }
 
-/** Throws unless `value` is a `workerId` viewers accept: a non-empty string of at most 1,024 characters (or `undefined`). */
+/**
+ * Throws unless `value` is a `workerId` viewers accept: a non-empty string of at most 1,024 characters, not `'*'`
+ * (which addresses every worker in a command), or `undefined`.
+ */
 export function checkWorkerId(argument: string, value: unknown): void {
   checkNonEmptyString(argument, value);
   if (typeof value === 'string' && value.length > MAX_WORKER_ID_LENGTH) {
     throw new InvalidArgumentError(argument, `a string of at most ${MAX_WORKER_ID_LENGTH} characters`, value);
   }
+  if (value === '*') throw new InvalidArgumentError(argument, "a worker's id ('*' is reserved: it addresses every worker)", value);
+}
+
+/** {@link checkWorkerId}, for an argument that must be given. */
+export function checkRequiredWorkerId(argument: string, value: unknown): asserts value is string {
+  checkRequiredString(argument, value);
+  checkWorkerId(argument, value);
 }

@@ -48,4 +48,37 @@ describe('StreamReadLoop', () => {
       await loop.stop();
     }
   });
+
+  it('stop() ends a loop whose command never gets a reply (a hung server mid-XACK): the connection is dropped after a grace period', async () => {
+    const client = new FakeRedisClient(); // answers nothing
+    client.goOnline();
+    const loop = new StreamReadLoop({
+      client: client as unknown as RedisStreamsClient,
+      label: 'a loop',
+      stream: 's',
+      group: 'g',
+      consumer: 'c',
+      startId: '0',
+      count: 10,
+      blockMs: 10,
+      minIdleMs: 30_000,
+      claimIntervalMs: 60_000,
+      logger: new GuardedLogger(capturingLogger('silent').logger),
+      counters: { undecodable: 0, unknownReplies: 0 },
+      decode: decodeStreamEntry,
+      deliver: () => undefined,
+      batchDelivered: () => undefined,
+    });
+    await sleep(50);
+    expect(client.commands.map((command) => command.args[0])).to.deep.equal(['XGROUP']); // waiting for its reply
+    const started = performance.now();
+    const stopped = loop.stop();
+    // the fake's destroy() does not reject what it was sent: a real client's does; answer as one would
+    setTimeout(() => {
+      if (client.destroyCalls > 0) for (const command of client.commands) command.reply.reject(new Error('The client was destroyed'));
+    }, 1_100);
+    await stopped;
+    expect(client.destroyCalls).to.be.at.least(1);
+    expect(performance.now() - started).to.be.within(900, 3_000);
+  });
 });
