@@ -229,6 +229,11 @@ describe('examples/dashboard in Chromium (e2e)', function () {
       await workerManager.shutdown();
       await mirror.stop();
       await publisher.close();
+      // the dashboard's own mirror writes its last entry when it closes: close it before the keys go
+      await page?.close();
+      page = undefined;
+      await dashboard?.close();
+      dashboard = undefined;
       await deleteKeys(admin, prefix);
       await admin.close();
     }
