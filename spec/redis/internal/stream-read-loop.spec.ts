@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RedisStreamsClient } from '../../../lib';
+import type { RedisStreamsClient, StreamEntry } from '../../../lib';
 import { GuardedLogger } from '../../../lib/logging/guarded-logger';
 import { decodeStreamEntry } from '../../../lib/redis/internal/stream-entry-codec';
-import { StreamReadLoop, type ReadCounters } from '../../../lib/redis/internal/stream-read-loop';
+import { StreamReadLoop, type ReadCounters, type ReadLoopSettings } from '../../../lib/redis/internal/stream-read-loop';
 import { FakeRedisClient } from '../../support/fake-redis-client';
 import { capturingLogger } from '../../support/helpers';
 
@@ -12,6 +12,27 @@ import { capturingLogger } from '../../support/helpers';
  * whose XREADGROUP answers a plain string (as a client of another major, or a proxy, might) is never read as
  * "no entries" in silence: the reply is counted each time and logged at ERROR once.
  */
+/** A loop's settings on a stand-in client: stream 's', group 'g', consumer 'c', short blocks, no claims within a spec. */
+function loopSettings(client: FakeRedisClient, logger: GuardedLogger, counters: ReadCounters): ReadLoopSettings<StreamEntry> {
+  return {
+    client: client as unknown as RedisStreamsClient,
+    label: 'a loop',
+    stream: 's',
+    group: 'g',
+    consumer: 'c',
+    startId: '0',
+    count: 10,
+    blockMs: 10,
+    minIdleMs: 30_000,
+    claimIntervalMs: 60_000,
+    logger,
+    counters,
+    decode: decodeStreamEntry,
+    deliver: () => undefined,
+    batchDelivered: () => undefined,
+  };
+}
+
 describe('StreamReadLoop', () => {
   it('counts every reply of an unknown shape and logs it at ERROR once, instead of reading nothing in silence', async () => {
     const captured = capturingLogger('trace');
@@ -21,21 +42,8 @@ describe('StreamReadLoop', () => {
     const counters: ReadCounters = { undecodable: 0, unknownReplies: 0 };
     const delivered: unknown[] = [];
     const loop = new StreamReadLoop({
-      client: client as unknown as RedisStreamsClient,
-      label: 'a loop',
-      stream: 's',
-      group: 'g',
-      consumer: 'c',
-      startId: '0',
-      count: 10,
-      blockMs: 10,
-      minIdleMs: 30_000,
-      claimIntervalMs: 60_000,
-      logger: new GuardedLogger(captured.logger),
-      decode: decodeStreamEntry,
+      ...loopSettings(client, new GuardedLogger(captured.logger), counters),
       deliver: (entry) => delivered.push(entry),
-      batchDelivered: () => undefined,
-      counters,
     });
     try {
       await sleep(700);
@@ -52,23 +60,7 @@ describe('StreamReadLoop', () => {
   it('stop() ends a loop whose command never gets a reply (a hung server mid-XACK): the connection is dropped after a grace period', async () => {
     const client = new FakeRedisClient(); // answers nothing
     client.goOnline();
-    const loop = new StreamReadLoop({
-      client: client as unknown as RedisStreamsClient,
-      label: 'a loop',
-      stream: 's',
-      group: 'g',
-      consumer: 'c',
-      startId: '0',
-      count: 10,
-      blockMs: 10,
-      minIdleMs: 30_000,
-      claimIntervalMs: 60_000,
-      logger: new GuardedLogger(capturingLogger('silent').logger),
-      counters: { undecodable: 0, unknownReplies: 0 },
-      decode: decodeStreamEntry,
-      deliver: () => undefined,
-      batchDelivered: () => undefined,
-    });
+    const loop = new StreamReadLoop(loopSettings(client, new GuardedLogger(capturingLogger('silent').logger), { undecodable: 0, unknownReplies: 0 }));
     await sleep(50);
     expect(client.commands.map((command) => command.args[0])).to.deep.equal(['XGROUP']); // waiting for its reply
     const started = performance.now();
