@@ -57,24 +57,23 @@ describe('cluster-wide cancel (Redis)', function () {
     return { manager, mirror };
   }
 
-  async function controlGroups(): Promise<string[]> {
+  /** The consumer groups of the control stream, each as its XINFO fields (RESP2 pairs or a RESP3 map); none without the stream. */
+  async function controlGroupInfos(): Promise<Record<string, unknown>[]> {
     try {
       const groups = (await admin.sendCommand(['XINFO', 'GROUPS', `${stream}:control`])) as unknown[];
       return groups.map((group) => {
-        const fields = group as unknown[];
-        if (!Array.isArray(fields)) return String((group as Record<string, unknown>).name);
-        return String(fields[fields.indexOf('name') + 1]);
+        if (!Array.isArray(group)) return group as Record<string, unknown>;
+        const fields: Record<string, unknown> = {};
+        for (let index = 0; index + 1 < group.length; index += 2) fields[String(group[index])] = group[index + 1];
+        return fields;
       });
     } catch {
       return []; // no control stream yet
     }
   }
 
-  /** `[k1, v1, k2, v2]` as `[[k1, v1], [k2, v2]]` (a RESP2 map). */
-  function chunks(list: readonly unknown[]): [string, unknown][] {
-    const pairs: [string, unknown][] = [];
-    for (let index = 0; index + 1 < list.length; index += 2) pairs.push([String(list[index]), list[index + 1]]);
-    return pairs;
+  async function controlGroups(): Promise<string[]> {
+    return (await controlGroupInfos()).map((fields) => String(fields.name));
   }
 
   function viewer(): RedisStreamsSubscriber {
@@ -179,13 +178,9 @@ describe('cluster-wide cancel (Redis)', function () {
     const backlogId = String(await admin.sendCommand(command('backlog', { taskId: 1 })));
     const { manager, mirror } = await worker('w-1', true);
     // the mirror made its group anew at the stream's end: past the backlog
-    await waitFor('the group made anew', async () => {
-      const groups = (await admin.sendCommand(['XINFO', 'GROUPS', control])) as unknown[];
-      return groups.some((group) => {
-        const fields = Array.isArray(group) ? Object.fromEntries(chunks(group as unknown[])) : (group as Record<string, unknown>);
-        return String(fields['last-delivered-id']) === backlogId;
-      });
-    });
+    await waitFor('the group made anew', async () =>
+      (await controlGroupInfos()).some((fields) => String(fields['last-delivered-id']) === backlogId),
+    );
     const task = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
     await admin.sendCommand(command('for-an-old-instance', { taskId: task.id, instance: 'an-earlier-instance' }));
     await waitFor('the command read', () => mirror.stats.commandsRefused === 1);
