@@ -121,7 +121,9 @@ export class ControlReader {
   /** The ids of the tasks in flight the command is about (those the mirror shows). */
   #matching(command: CancelCommand): number[] {
     const ids: number[] = [];
-    for (const task of this.#manager.getTaskInfo()) {
+    // one task by id: looked up, not searched for among every task's info
+    const tasks = command.taskId === undefined ? this.#manager.getTaskInfo() : [this.#manager.getTask(command.taskId)].filter((task) => task !== undefined);
+    for (const task of tasks) {
       if (task.status !== 'pending' && task.status !== 'running') continue;
       if (this.#settings.skipNames.has(task.name)) continue;
       if (command.taskId !== undefined && task.id !== command.taskId) continue;
