@@ -21,7 +21,7 @@ import { waitUntil, watchUntil } from './internal/wait-until';
 import { resolveManagerOptions, type BackgroundTaskManagerOptions, type OverflowPolicy } from './manager-options';
 import type { ManagerStats } from './manager-stats';
 import type { ManagerState, ShutdownOptions, ShutdownStats } from './shutdown-stats';
-import type { TaskContext } from './task-context';
+import { EMPTY_TASK_CONTEXT, type TaskContext } from './task-context';
 import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
@@ -30,7 +30,6 @@ import type { FinalTaskStatus } from './task-status';
 import type { TaskWork } from './task-work';
 import type { WaitForAllOptions, WaitResult } from './wait-result';
 
-const EMPTY_CONTEXT: TaskContext = Object.freeze({});
 const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
 
 /**
@@ -184,7 +183,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   createTask<T>(work: TaskWork<T>, options?: CreateTaskOptions): TaskHandle<T> {
     let name = DEFAULT_TASK_NAME;
     let timeoutMs: number | undefined;
-    let context = EMPTY_CONTEXT;
+    let context = EMPTY_TASK_CONTEXT;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkPlainObject('options', options);
@@ -192,7 +191,15 @@ export class BackgroundTaskManager implements AsyncDisposable {
       let givenName: unknown, givenTimeoutMs: unknown, givenContext: unknown, givenSignal: unknown;
       try {
         ({ name: givenName, timeoutMs: givenTimeoutMs, context: givenContext, signal: givenSignal } = options);
-        for (const key in options) if (!CREATE_TASK_OPTION_KEYS.includes(key)) throw unknownOption(key, options, CREATE_TASK_OPTION_KEYS);
+        // Own properties only: an option inherited from a prototype (a polluted Object.prototype) is not one the
+        // caller gave, neither as a value nor as an unknown key. (The checks run only for what was found.)
+        if (givenName !== undefined && !Object.hasOwn(options, 'name')) givenName = undefined;
+        if (givenTimeoutMs !== undefined && !Object.hasOwn(options, 'timeoutMs')) givenTimeoutMs = undefined;
+        if (givenContext !== undefined && !Object.hasOwn(options, 'context')) givenContext = undefined;
+        if (givenSignal !== undefined && !Object.hasOwn(options, 'signal')) givenSignal = undefined;
+        for (const key in options) {
+          if (!CREATE_TASK_OPTION_KEYS.includes(key) && Object.hasOwn(options, key)) throw unknownOption(key, options, CREATE_TASK_OPTION_KEYS);
+        }
       } catch (error) {
         if (error instanceof InvalidArgumentError) throw error;
         throw new InvalidArgumentError('options', 'an object whose properties can be read', options);

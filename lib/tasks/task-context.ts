@@ -7,3 +7,9 @@
  * ```
  */
 export type TaskContext = Readonly<Record<string, unknown>>;
+
+/**
+ * The context of every task created without one: one frozen, empty object, shared (so that a task without
+ * context costs no object, and a serialiser can write `{}` for it without reading it).
+ */
+export const EMPTY_TASK_CONTEXT: TaskContext = Object.freeze({});

@@ -74,8 +74,6 @@ export function checkAbortSignal(argument: string, value: unknown): void {
   throw new InvalidArgumentError(argument, 'an AbortSignal', value);
 }
 
-
-
 /** Throws unless `logger` has the level methods the library calls (loglevel, console, pino, winston...). */
 export function checkLogger(argument: string, logger: unknown): void {
   if (logger === undefined) return;
@@ -118,6 +116,9 @@ export function readOptions<T extends object>(
   const read: Partial<T> = {};
   try {
     for (const key of known) {
+      // Own properties only, as the keys checked above: an option inherited from a prototype (a polluted
+      // Object.prototype, an object made with Object.create) is not one the caller gave.
+      if (!Object.hasOwn(options, key)) continue;
       const value = options[key];
       if (value !== undefined) read[key] = value;
     }

@@ -222,6 +222,8 @@ describe('cluster-wide cancel (Redis)', function () {
       [() => subscriber.cancelTasks({ run: 'x' } as unknown as ClusterCancelFilter), '`run` (did you mean `runId`?)'],
       [() => subscriber.cancelTasks({ name: 7 } as unknown as ClusterCancelFilter), 'filter.name'],
       [() => subscriber.cancelTasks(null as unknown as ClusterCancelFilter), 'filter'],
+      // a filter key inherited from a prototype is not given: this is an empty filter, not "every task of w-1"
+      [() => subscriber.cancelTasks(Object.create({ workerId: 'w-1' }) as ClusterCancelFilter), 'filter'],
     ];
     for (const [call, argument] of cases) {
       const error = await call().then(() => undefined, (rejection: unknown) => rejection);

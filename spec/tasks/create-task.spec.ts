@@ -137,6 +137,26 @@ describe('BackgroundTaskManager', () => {
       manager = newManager();
     });
 
+    it('reads only the options the caller gave: inherited ones (a polluted Object.prototype) are neither values nor unknown keys', async () => {
+      const inherited = Object.create({ name: 'inherited', timeoutMs: 1, context: { secret: 1 } }) as { name?: string };
+      const handle = manager.createTask(async () => 'ok', inherited);
+      expect(handle.name).to.not.equal('inherited');
+      expect(handle.context).to.deep.equal({});
+      expect(await handle.done).to.include({ status: 'completed', value: 'ok' });
+      const polluted = Object.prototype as Record<string, unknown>;
+      polluted.agentflowPolluted = true;
+      polluted.timeoutMs = 1;
+      try {
+        const next = manager.createTask(async () => new Promise((resolve) => setTimeout(() => resolve('late'), 20)), { name: 'own' });
+        expect(next.name).to.equal('own');
+        expect(next.timeoutMs).to.equal(undefined);
+        expect(await next.done).to.include({ status: 'completed', value: 'late' });
+      } finally {
+        delete polluted.agentflowPolluted;
+        delete polluted.timeoutMs;
+      }
+    });
+
     afterEach(async () => {
       await manager.shutdown({ timeoutMs: 100 });
     });
