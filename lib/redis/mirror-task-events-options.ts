@@ -8,6 +8,7 @@ import {
   readOptions,
 } from '../util/validate';
 import { checkWorkerId } from './internal/validate-redis';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 
 /**
  * Options of {@link mirrorTaskEvents}.
@@ -50,7 +51,18 @@ export interface MirrorTaskEventsOptions {
    * default: nothing outside the process can cancel its tasks unless you turn it on. Default `false`.
    */
   readonly control?: boolean;
+  /**
+   * With `control`, how long another worker's control group may go unread before this worker removes it when it
+   * starts, in milliseconds: a group whose every consumer has been idle that long belongs to a worker that crashed
+   * (a live one reads every second, and a stopped one removes its own group). Without it, workers whose
+   * `workerId` changes with each process (the default one holds the process id) would leave a group per process
+   * on the control stream. At least `5_000`. Default `600_000` (10 minutes).
+   */
+  readonly staleControlGroupMs?: number;
 }
+
+/** The shortest `staleControlGroupMs`: five of a control reader's one-second blocking reads. */
+const MIN_STALE_CONTROL_GROUP_MS = 5_000;
 
 /**
  * The defaults of {@link MirrorTaskEventsOptions}, in one place (`workerId` defaults to the publisher's).
@@ -68,6 +80,7 @@ export const DEFAULT_MIRROR_TASK_EVENTS_OPTIONS: Readonly<Required<Omit<MirrorTa
   heartbeatMs: 5_000,
   maxHeartbeatTasks: 1_000,
   control: false,
+  staleControlGroupMs: 600_000,
 });
 
 /** {@link MirrorTaskEventsOptions} checked, with every default filled in. */
@@ -91,6 +104,7 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
     'heartbeatMs',
     'maxHeartbeatTasks',
     'control',
+    'staleControlGroupMs',
   ]);
   checkWorkerId('workerId', options.workerId);
   checkTimeout('batchMs', options.batchMs);
@@ -100,6 +114,11 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
   checkDelay('heartbeatMs', options.heartbeatMs);
   checkNonNegativeInteger('maxHeartbeatTasks', options.maxHeartbeatTasks);
   checkBoolean('control', options.control);
+  checkTimeout('staleControlGroupMs', options.staleControlGroupMs);
+  if (options.staleControlGroupMs !== undefined && options.staleControlGroupMs < MIN_STALE_CONTROL_GROUP_MS) {
+    // a live reader's consumer is idle for up to one blocking read (1 s): a shorter bound would remove live groups
+    throw new InvalidArgumentError('staleControlGroupMs', `a number of milliseconds >= ${MIN_STALE_CONTROL_GROUP_MS}`, options.staleControlGroupMs);
+  }
   const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
   return {
     workerId: options.workerId ?? defaultWorkerId,
@@ -110,5 +129,6 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
     heartbeatMs: options.heartbeatMs ?? defaults.heartbeatMs,
     maxHeartbeatTasks: options.maxHeartbeatTasks ?? defaults.maxHeartbeatTasks,
     control: options.control ?? defaults.control,
+    staleControlGroupMs: options.staleControlGroupMs ?? defaults.staleControlGroupMs,
   };
 }

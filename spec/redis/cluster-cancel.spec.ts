@@ -13,6 +13,7 @@ import {
 } from '../../lib';
 import { capturingLogger, untilAborted } from '../support/helpers';
 import { adminClient, deleteKeys, randomPrefix, requireRedis, waitFor } from '../support/redis';
+import { parseInfoListReply } from '../../lib/redis/internal/redis-stream-replies';
 
 /*
  * Cluster-wide cancel against the real Redis: a viewer cancels a task of another worker through the control stream
@@ -57,23 +58,17 @@ describe('cluster-wide cancel (Redis)', function () {
     return { manager, mirror };
   }
 
-  /** The consumer groups of the control stream, each as its XINFO fields (RESP2 pairs or a RESP3 map); none without the stream. */
-  async function controlGroupInfos(): Promise<Record<string, unknown>[]> {
+  /** The consumer groups of the control stream, each as its XINFO fields (the library's own reader of both protocols). */
+  async function controlGroupInfos(): Promise<ReadonlyMap<string, unknown>[]> {
     try {
-      const groups = (await admin.sendCommand(['XINFO', 'GROUPS', `${stream}:control`])) as unknown[];
-      return groups.map((group) => {
-        if (!Array.isArray(group)) return group as Record<string, unknown>;
-        const fields: Record<string, unknown> = {};
-        for (let index = 0; index + 1 < group.length; index += 2) fields[String(group[index])] = group[index + 1];
-        return fields;
-      });
+      return parseInfoListReply(await admin.sendCommand(['XINFO', 'GROUPS', `${stream}:control`])) ?? [];
     } catch {
       return []; // no control stream yet
     }
   }
 
   async function controlGroups(): Promise<string[]> {
-    return (await controlGroupInfos()).map((fields) => String(fields.name));
+    return (await controlGroupInfos()).map((fields) => String(fields.get('name')));
   }
 
   function viewer(): RedisStreamsSubscriber {
@@ -179,7 +174,7 @@ describe('cluster-wide cancel (Redis)', function () {
     const { manager, mirror } = await worker('w-1', true);
     // the mirror made its group anew at the stream's end: past the backlog
     await waitFor('the group made anew', async () =>
-      (await controlGroupInfos()).some((fields) => String(fields['last-delivered-id']) === backlogId),
+      (await controlGroupInfos()).some((fields) => String(fields.get('last-delivered-id')) === backlogId),
     );
     const task = manager.createTask((signal) => untilAborted(signal), { name: 'hangs' });
     await admin.sendCommand(command('for-an-old-instance', { taskId: task.id, instance: 'an-earlier-instance' }));
@@ -205,6 +200,35 @@ describe('cluster-wide cancel (Redis)', function () {
     const outcome = await tasks[1]!.done;
     expect(String((outcome as { reason?: Error }).reason?.message).length).to.be.below(1_200);
     expect(tasks.map((task) => task.status)).to.deep.equal(['running', 'cancelled', 'running']);
+  });
+
+  it('leaves no control groups behind: a stopped mirror removes its own, a starting one removes those of crashed workers only', async function () {
+    this.timeout(30_000);
+    const control = `${stream}:control`;
+    // a crashed worker's group: one consumer, silent from now on (its idle time grows)
+    await admin.sendCommand(['XGROUP', 'CREATE', control, 'agentflow:worker:crashed', '$', 'MKSTREAM']);
+    await admin.sendCommand(['XGROUP', 'CREATECONSUMER', control, 'agentflow:worker:crashed', 'mirror']);
+    // a group whose reader has not read yet (no consumer), and a group that is not a worker's
+    await admin.sendCommand(['XGROUP', 'CREATE', control, 'agentflow:worker:starting', '$']);
+    await admin.sendCommand(['XGROUP', 'CREATE', control, 'someone-else', '$']);
+    const live = await worker('w-live', true);
+    const stopping = await worker('w-stopping', true);
+    await stopping.mirror.stop();
+    expect(await controlGroups()).to.not.include('agentflow:worker:w-stopping');
+
+    await new Promise((resolve) => setTimeout(resolve, 5_200)); // the crashed consumer is now idle for over 5 s
+    const logger = capturingLogger('info');
+    const manager = new BackgroundTaskManager({ logger: logger.logger });
+    const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-new', logger: logger.logger });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, control: true, staleControlGroupMs: 5_000 });
+    cleanup.push(async () => {
+      await mirror.stop();
+      await publisher.close();
+    });
+    await waitFor('the new worker’s group', async () => (await controlGroups()).includes('agentflow:worker:w-new'));
+    expect((await controlGroups()).sort()).to.deep.equal(['agentflow:worker:starting', 'agentflow:worker:w-live', 'agentflow:worker:w-new', 'someone-else']);
+    expect(logger.messages('info').join('\n')).to.contain("removed 1 control group(s) of workers unseen for 5000 ms on '" + control + "': 'agentflow:worker:crashed'");
+    expect(live.mirror.stats.commandsApplied).to.equal(0);
   });
 
   it('refuses bad arguments with an InvalidArgumentError naming them, before anything is sent', async () => {

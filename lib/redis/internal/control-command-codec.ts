@@ -8,9 +8,12 @@ export function controlStreamOf(stream: string): string {
   return `${stream}:control`;
 }
 
+/** What the name of every worker's control group starts with. */
+export const CONTROL_GROUP_PREFIX = 'agentflow:worker:';
+
 /** The consumer group through which the mirror of `workerId` reads the control stream (one per worker). */
 export function controlGroupOf(workerId: string): string {
-  return `agentflow:worker:${workerId}`;
+  return `${CONTROL_GROUP_PREFIX}${workerId}`;
 }
 
 /** The `target` of a command for every worker. */

@@ -2,11 +2,14 @@ import type { LogSink } from '../../logging/guarded-logger';
 import type { BackgroundTaskManager } from '../../tasks/background-task-manager';
 import { oneLine, quoteName } from '../../util/describe-value';
 import type { RedisStreamsClient } from '../redis-streams-client';
-import { controlGroupOf, controlStreamOf, decodeControlEntry, EVERY_WORKER, type CancelCommand } from './control-command-codec';
+import { CONTROL_GROUP_PREFIX, controlGroupOf, controlStreamOf, decodeControlEntry, EVERY_WORKER, type CancelCommand } from './control-command-codec';
+import { parseInfoListReply } from './redis-stream-replies';
 import { StreamReadLoop } from './stream-read-loop';
 
 /** How many command ids a worker remembers, to apply a command delivered again once. */
 const MAX_REMEMBERED_COMMANDS = 1_000;
+/** The most stale groups a worker removes when it starts (the rest wait for the next start). */
+const MAX_GROUPS_REMOVED = 1_000;
 
 /** What a {@link ControlReader} did so far. */
 export interface ControlCounters {
@@ -32,6 +35,8 @@ export interface ControlReaderSettings {
   /** A new, unconnected client of the reader's own (a blocking read needs its own connection). */
   readonly client: RedisStreamsClient;
   readonly counters: ControlCounters;
+  /** How long every consumer of another worker's group must have been idle for the group to be removed, in ms. */
+  readonly staleGroupMs: number;
 }
 
 /**
@@ -41,6 +46,11 @@ export interface ControlReaderSettings {
  * one's business, its task ids meant other tasks), and applies each command addressed to its `workerId` or to every
  * worker, once (ids are remembered) and only until it expires; a command naming another mirror instance is
  * ignored. Each command is acknowledged after it was applied; one delivered again is not applied twice.
+ *
+ * **Groups do not pile up.** The mirror removes its worker's group when it stops ({@link removeGroupCommand}), and
+ * when a reader starts it removes the groups of crashed workers: another worker's group whose every consumer has
+ * been idle for `staleGroupMs` (a live reader's blocking read renews its consumer every few seconds). A group with
+ * no consumer yet is left alone: its reader may be about to make its first read.
  */
 export class ControlReader {
   readonly #manager: BackgroundTaskManager;
@@ -62,12 +72,16 @@ export class ControlReader {
       consumer: 'mirror',
       startId: '$',
       count: 100,
-      blockMs: 5_000,
+      // Its consumer's idle time stays under about a second while it runs, so that staleGroupMs tells a live worker
+      // from a crashed one: reads block for a second, and its pending list is read again (non-blocking) as often.
+      blockMs: 1_000,
+      rereadPendingMs: 1_000,
       minIdleMs: 30_000,
       claimIntervalMs: 60_000,
       logger: settings.logger,
       counters: this.#loopCounters,
       fresh: true,
+      beforeFirstGroup: (client) => this.#removeStaleGroups(client),
       decode: decodeControlEntry,
       deliver: (command) => this.#apply(command),
       batchDelivered: () => undefined,
@@ -77,6 +91,41 @@ export class ControlReader {
   /** Entries it could not read as commands, so far. */
   get refused(): number {
     return this.#loopCounters.undecodable;
+  }
+
+  /** The command that removes this worker's group, for the mirror to send when it stops. */
+  removeGroupCommand(): string[] {
+    return ['XGROUP', 'DESTROY', controlStreamOf(this.#settings.stream), controlGroupOf(this.#settings.workerId)];
+  }
+
+  /** Removes the control groups of workers gone without removing theirs (see the class documentation). Never throws. */
+  async #removeStaleGroups(client: RedisStreamsClient): Promise<void> {
+    const { logger, staleGroupMs } = this.#settings;
+    const stream = controlStreamOf(this.#settings.stream);
+    const own = controlGroupOf(this.#settings.workerId);
+    const removed: string[] = [];
+    try {
+      const groups = parseInfoListReply(await client.sendCommand(['XINFO', 'GROUPS', stream])) ?? [];
+      for (const group of groups) {
+        if (removed.length >= MAX_GROUPS_REMOVED) break;
+        const name = String(group.get('name'));
+        if (!name.startsWith(CONTROL_GROUP_PREFIX) || name === own || !(Number(group.get('consumers')) > 0)) continue;
+        const consumers = parseInfoListReply(await client.sendCommand(['XINFO', 'CONSUMERS', stream, name]));
+        if (consumers === undefined || consumers.length === 0) continue;
+        if (!consumers.every((consumer) => Number(consumer.get('idle')) >= staleGroupMs)) continue;
+        await client.sendCommand(['XGROUP', 'DESTROY', stream, name]);
+        removed.push(name);
+      }
+    } catch (error) {
+      // no control stream yet, or Redis went away: housekeeping waits for the next start
+      if (!/no such key/i.test(String((error as Error | undefined)?.message))) {
+        logger.debug(`mirrorTaskEvents: could not look for stale control groups on '${stream}': ${logger.describe(error)}`);
+      }
+    }
+    if (removed.length > 0) {
+      const names = removed.slice(0, 10).map(quoteName).join(', ') + (removed.length > 10 ? ', …' : '');
+      logger.info(`mirrorTaskEvents: removed ${removed.length} control group(s) of workers unseen for ${staleGroupMs} ms on '${oneLine(stream)}': ${names}`);
+    }
   }
 
   /** Stops reading and releases its connection; never rejects. */

@@ -65,6 +65,31 @@ export function parseAutoClaimReply(reply: unknown): AutoClaimReply | undefined 
   return { nextCursor: reply[0] === undefined || reply[0] === null ? '0-0' : textOf(reply[0]), entries };
 }
 
+/**
+ * The records of an `XINFO GROUPS` or `XINFO CONSUMERS` reply: RESP2 gives a list of flat `[name, value, ...]`
+ * lists, RESP3 a list of maps (plain objects, or `Map`s under a type mapping).
+ *
+ * @returns one map of field name to value per record, or `undefined` for a reply of another shape.
+ */
+export function parseInfoListReply(reply: unknown): ReadonlyMap<string, unknown>[] | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const records: Map<string, unknown>[] = [];
+  for (const raw of reply as unknown[]) {
+    const record = new Map<string, unknown>();
+    if (Array.isArray(raw)) {
+      for (let i = 0; i + 1 < raw.length; i += 2) record.set(textOf(raw[i]), raw[i + 1]);
+    } else if (raw instanceof Map) {
+      for (const [key, value] of raw) record.set(textOf(key), value);
+    } else if (typeof raw === 'object' && raw !== null && !Buffer.isBuffer(raw)) {
+      for (const [key, value] of Object.entries(raw)) record.set(key, value);
+    } else {
+      return undefined;
+    }
+    records.push(record);
+  }
+  return records;
+}
+
 /** A reply part as text (a string, a Buffer, a number); `''` for what cannot be turned into text. */
 function textOf(value: unknown): string {
   try {

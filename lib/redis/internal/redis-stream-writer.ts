@@ -161,6 +161,23 @@ export class RedisStreamWriter {
   }
 
   /**
+   * Sends one housekeeping command (not an append) on its connection when the connection is ready, waiting at most
+   * `maxWaitMs` for the reply. It never rejects.
+   *
+   * @returns whether Redis answered without an error in time.
+   */
+  async sendQuietly(args: readonly string[], maxWaitMs: number): Promise<boolean> {
+    if (!this.#client.isReady) return false;
+    try {
+      await raceSignal(this.#client.sendCommand(args), AbortSignal.timeout(maxWaitMs));
+      return true;
+    } catch (error) {
+      this.logger.debug(`${this.#label}: ${args.slice(0, 2).join(' ')} failed: ${this.logger.describe(error)}`);
+      return false;
+    }
+  }
+
+  /**
    * Stops taking entries, waits up to `closeTimeoutMs` for the waiting and in-flight ones to settle, drops what
    * still waits and fails what is still unanswered (both counted), and releases the connection if it is ours (a
    * borrowed one is left open). Idempotent.

@@ -47,6 +47,17 @@ export interface ReadLoopSettings<T>
    * earlier reader under that group left unread or unacknowledged is dropped. Default: the group is kept.
    */
   readonly fresh?: boolean;
+  /**
+   * Runs once on the loop's connection before its group is first created (housekeeping, such as removing other
+   * readers' stale groups). It must not throw: the loop does not wait for it to succeed.
+   */
+  readonly beforeFirstGroup?: (client: RedisStreamsClient) => Promise<void>;
+  /**
+   * How often the loop reads its own pending entries again (a non-blocking read), in milliseconds; default only
+   * when it starts. Besides picking up what it failed to acknowledge, such a read renews the consumer's idle time,
+   * which a blocking read that times out does not do on Redis 7.0 (7.2 changed that).
+   */
+  readonly rereadPendingMs?: number;
 }
 
 /** What a read loop counts (see {@link ReadLoopSettings.counters}). */
@@ -79,6 +90,8 @@ export class StreamReadLoop<T> {
   readonly #done: Promise<void>;
   #stopped = false;
   #blocking = false;
+  /** Set once `beforeFirstGroup` ran. */
+  #prepared = false;
   /** Set once a `fresh` loop destroyed the old group. */
   #renewed = false;
   #unacknowledged: string[] = [];
@@ -119,6 +132,7 @@ export class StreamReadLoop<T> {
     let groupReady = false;
     let pendingCursor: string | undefined = '0';
     let lastClaimAt = -Infinity;
+    let lastPendingReadAt = performance.now();
     while (!this.#stopped) {
       try {
         if (!this.#client.isReady) {
@@ -137,6 +151,11 @@ export class StreamReadLoop<T> {
         }
         if (pendingCursor !== undefined) {
           pendingCursor = await this.#readOwnPending(pendingCursor);
+          if (pendingCursor === undefined) lastPendingReadAt = performance.now();
+          continue;
+        }
+        if (performance.now() - lastPendingReadAt >= (this.#settings.rereadPendingMs ?? Infinity)) {
+          pendingCursor = '0';
           continue;
         }
         await this.#readNew();
@@ -157,6 +176,10 @@ export class StreamReadLoop<T> {
 
   async #createGroup(): Promise<void> {
     const { stream, group, startId } = this.#settings;
+    if (!this.#prepared) {
+      this.#prepared = true;
+      await this.#settings.beforeFirstGroup?.(this.#client);
+    }
     if (this.#settings.fresh === true && !this.#renewed) {
       await this.#client.sendCommand(['XGROUP', 'DESTROY', stream, group]).catch((error: unknown) => {
         if (!isNoGroupError(error) && !/no such key|requires the key to exist/i.test(String((error as Error)?.message))) throw error;

@@ -18,10 +18,15 @@ import { encodeHeartbeatEntry, encodeTaskEventEntry, encodeWorkerStoppedEntry } 
 
 /** How often, at most, drops are logged. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
+/** How long `stop()` waits, at most, for Redis to remove the worker's control group. */
+const REMOVE_GROUP_WAIT_MS = 1_000;
 
 /** How a {@link TaskEventMirrorRun} behaves. */
 export interface MirrorSettings
-  extends Pick<ResolvedMirrorOptions, 'workerId' | 'batchMs' | 'maxBatch' | 'maxQueued' | 'heartbeatMs' | 'maxHeartbeatTasks' | 'control'> {
+  extends Pick<
+    ResolvedMirrorOptions,
+    'workerId' | 'batchMs' | 'maxBatch' | 'maxQueued' | 'heartbeatMs' | 'maxHeartbeatTasks' | 'control' | 'staleControlGroupMs'
+  > {
   /** Task names never mirrored. */
   readonly skipNames: ReadonlySet<string>;
   readonly logger: LogSink;
@@ -95,6 +100,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
           logger: settings.logger,
           client: writer.newConnection(`agentflow:control:${settings.workerId}`),
           counters: this.#commands,
+          staleGroupMs: settings.staleControlGroupMs,
         })
       : undefined;
     if (settings.heartbeatMs > 0) {
@@ -154,6 +160,8 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     // A batch handed over while another was being appended is appended after it: wait for the last one.
     while (this.#sending) await this.#sent;
     await controlStopped;
+    // Its control group goes with it (a new process makes its own anew), so that groups do not pile up.
+    if (this.#control !== undefined) await this.#writer.sendQuietly(this.#control.removeGroupCommand(), REMOVE_GROUP_WAIT_MS);
   }
 
   /** Queues a heartbeat unless one still waits. It never throws. */
