@@ -69,6 +69,11 @@ export type {
   TaskDroppedEvent,
 } from './tasks/task-event';
 
+// Instrumentation: lifecycle channels and launch wrappers for tracers and APMs
+export { TASK_CHANNELS, type TaskChannelNames, type TaskChannelMessage, type TaskSettledMessage } from './tasks/task-channels';
+export type { TaskLaunchWrapper } from './tasks/task-launch-wrapper';
+export { wrapTaskLaunch } from './tasks/wrap-task-launch';
+
 // Errors
 export type { ErrorCode } from './errors/error-code';
 export { AgentflowError } from './errors/agentflow-error';

@@ -18,10 +18,13 @@ import { TaskLogger } from './internal/task-logger';
 import { TaskRun, type AnyTaskRun, type TaskRunHost, type WorkKind, type WorkResult } from './internal/task-run';
 import { TaskTally } from './internal/task-tally';
 import { waitUntil, watchUntil } from './internal/wait-until';
+import { publishSettled, publishTask, taskChannels } from './internal/task-diagnostics';
+import { launchWrapperAccess } from './internal/launch-wrapper-access';
 import { resolveManagerOptions, type BackgroundTaskManagerOptions, type OverflowPolicy } from './manager-options';
 import type { ManagerStats } from './manager-stats';
 import type { ManagerState, ShutdownOptions, ShutdownStats } from './shutdown-stats';
 import { EMPTY_TASK_CONTEXT, type TaskContext } from './task-context';
+import type { TaskLaunchWrapper } from './task-launch-wrapper';
 import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
@@ -31,6 +34,7 @@ import type { TaskWork } from './task-work';
 import type { WaitForAllOptions, WaitResult } from './wait-result';
 
 const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
+
 
 /**
  * Tracks fire-and-forget background tasks: each with a name, an optional timeout and context metadata.
@@ -87,6 +91,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
   readonly #tasks = new StreamSource<readonly TaskInfo[]>(this.#emissions);
   readonly #states = new StreamSource<ManagerState>(this.#emissions);
   #tasksFlushScheduled = false;
+  /** What instrumentations wrap each task's launch in (see `wrapTaskLaunch()`); `undefined` when none. */
+  #launchWrappers: readonly TaskLaunchWrapper[] | undefined;
 
   /**
    * Every task lifecycle step, as it happens: a hot stream, a union on `type` (see {@link TaskEvent}).
@@ -231,7 +237,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#tally.recordCreated();
     // Launched before anything else runs: a task a created-event subscriber creates starts after this one. Its
     // work is called one microtask from now, so a subscriber may still cancel it first.
-    run.launch();
+    if (this.#launchWrappers === undefined) run.launch();
+    else this.#launchWrapped(run, this.#launchWrappers);
     const seq = ++this.#seq;
     // A new task has no listeners of its own yet: only the manager's streams can be watching.
     if (this.#counts.observed || this.#events.observed) {
@@ -244,6 +251,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
       }
     }
     this.#tasksChanged();
+    if (taskChannels.created.hasSubscribers) publishTask('created', this, run);
     // Shed only if the newcomer still makes one too many: a subscriber of its created event may have cancelled
     // it, or made room.
     if (full && this.#inFlight.size > this.#maxPendingTasks) this.#shedOldest(run);
@@ -508,6 +516,43 @@ export class BackgroundTaskManager implements AsyncDisposable {
     return stats;
   }
 
+  /**
+   * Launches `run` through the instrumentations' wrappers, outermost first. Total: a wrapper that throws or never
+   * calls `launch` is counted, and the task is launched all the same, once.
+   */
+  #launchWrapped(run: AnyTaskRun, wrappers: readonly TaskLaunchWrapper[]): void {
+    let launched = false;
+    const launch = (): void => {
+      if (launched) return;
+      launched = true;
+      run.launch();
+    };
+    const through = (index: number): void => {
+      const wrapper = wrappers[index];
+      if (wrapper === undefined) return launch();
+      try {
+        wrapper(run, () => through(index + 1));
+      } catch (error) {
+        this.#host.callbackFailed(error, 'a task launch wrapper');
+      }
+    };
+    through(0);
+    launch();
+  }
+
+  static {
+    launchWrapperAccess.add = (target, wrapper) => {
+      const manager = target as BackgroundTaskManager;
+      // an entry of its own, so that removing one of two additions of the same function removes that one only
+      const entry: TaskLaunchWrapper = (task, launch) => wrapper(task, launch);
+      manager.#launchWrappers = [...(manager.#launchWrappers ?? []), entry];
+      return () => {
+        const left = (manager.#launchWrappers ?? []).filter((each) => each !== entry);
+        manager.#launchWrappers = left.length === 0 ? undefined : left;
+      };
+    };
+  }
+
   /** Cancels every task in flight now (not those created meanwhile, by a subscriber) with one shared error. */
   #cancelEvery(error: TaskCancelledError): number {
     let cancelled = 0;
@@ -521,6 +566,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
       const seq = ++this.#seq;
       if (this.#events.observed || run.hasListeners) this.#publish(run, startedEvent(run, seq));
       this.#tasksChanged();
+      if (taskChannels.started.hasSubscribers) publishTask('started', this, run);
     },
     taskSettled: (run) => this.#settled(run),
     detachedWorkStopped: (run, result) => this.#detachedWorkStopped(run, result),
@@ -554,6 +600,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
+    if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
     this.#log.settled(run);
   }
 
@@ -561,6 +608,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     if (!this.#detached.delete(run)) return;
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.workStopped();
+    if (taskChannels.workStopped.hasSubscribers) publishTask('workStopped', this, run);
     this.#log.detachedWorkStopped(run, result);
   }
 
@@ -576,6 +624,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     } finally {
       this.#emissions.release(held);
     }
+    if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
     this.#log.dropped(name, reason === 'shutdown' ? 'shutdown' : this.#overflow === 'reject' ? 'rejected' : 'overflow', this.#inFlight.size);
     return run;
   }
