@@ -3,9 +3,10 @@
  * `npm run bench [-- [names...] [--quick] [--strict] [--cpu] [--rounds=N]]`.
  *
  * - names: run only these measurements (`create-settle`, `create-settle-timeout`, `scaling`, `shutdown`,
- *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, `redis-mirror`, `redis-ingest`, or
- *   their numbers 1-12; `sse` also selects `sse-steady`, the third part of its benchmark, and `redis` selects 11
- *   and 12, which need Redis at `REDIS_URL`); all by default, in that order.
+ *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, `redis-mirror`, `redis-ingest`,
+ *   `open-telemetry`, or their numbers 1-13; `sse` also selects `sse-steady`, the third part of its benchmark,
+ *   `redis` selects 11 and 12, which need Redis at `REDIS_URL`, and `otel` selects 13); all by default, in that
+ *   order.
  * - `--quick`: one timed round each (a smoke run, well under a minute); the figures are indicative only.
  * - `--strict`: exit 1 if a target is missed (or a measurement fails); without it the exit code is 0 either way.
  * - `--cpu`: judge the time targets on the process's CPU time instead of the wall clock (both are always
@@ -20,6 +21,7 @@ import { commonCase } from './common-case';
 import { createSettle } from './create-settle';
 import { createSettleTimeout } from './create-settle-timeout';
 import { memory } from './memory';
+import { openTelemetry } from './open-telemetry';
 import { redaction } from './redaction';
 import { redisIngest } from './redis-ingest';
 import { redisMirror } from './redis-mirror';
@@ -45,6 +47,7 @@ const MEASUREMENTS: readonly Measurement[] = [
   sseSteady,
   redisMirror,
   redisIngest,
+  openTelemetry,
 ];
 
 interface Cli {

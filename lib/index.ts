@@ -189,6 +189,19 @@ export type { ClusterCancelFilter } from './redis/cluster-cancel-filter';
 export type { RedisSubscriberStats } from './redis/redis-subscriber-stats';
 export type { ClusterTaskInfo, ClusterTasks } from './redis/cluster-tasks';
 
+// OpenTelemetry (optional peer dependency: @opentelemetry/api)
+export {
+  instrumentOpenTelemetry,
+  OPEN_TELEMETRY_SCOPE,
+  type OpenTelemetryInstrumentation,
+} from './telemetry/instrument-open-telemetry';
+export {
+  DEFAULT_OPEN_TELEMETRY_OPTIONS,
+  type OpenTelemetryOptions,
+  type OpenTelemetryTracerProvider,
+  type OpenTelemetryMeterProvider,
+} from './telemetry/open-telemetry-options';
+
 // Process lifecycle
 export { installShutdownHooks } from './process/install-shutdown-hooks';
 export {

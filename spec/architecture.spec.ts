@@ -7,7 +7,7 @@ import { areaOf, cycles, importGraph, isInternal, sourceFiles, type ImportEdge }
  * The layout of `lib/`, checked from its imports so that it cannot drift back:
  *
  * - areas depend on each other in one direction, in this order: util and errors, redaction, logging, tasks, di, publisher,
- *   ui, graph, redis, process (a file may import its own area and the areas before it; `index.ts`, the barrel,
+ *   ui, graph, redis, telemetry, process (a file may import its own area and the areas before it; `index.ts`, the barrel,
  *   imports anything);
  * - `util/` imports nothing but `util/` and `errors/`;
  * - a `<area>/internal/` folder is imported only from inside its area;
@@ -26,6 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['ui'],
   ['graph'],
   ['redis'],
+  ['telemetry'],
   ['process'],
 ];
 
@@ -73,7 +74,7 @@ describe('architecture of lib/', () => {
     expect(outside.map(show)).to.deep.equal([]);
   });
 
-  it('imports along the layer order only: util + errors, redaction, logging, tasks, di, publisher, ui, graph, redis, process', () => {
+  it('imports along the layer order only: util + errors, redaction, logging, tasks, di, publisher, ui, graph, redis, telemetry, process', () => {
     const upward = edges.filter((edge) => areaOf(edge.from) !== '' && rankOf(areaOf(edge.to)) > rankOf(areaOf(edge.from)));
     expect(upward.map(show)).to.deep.equal([]);
   });

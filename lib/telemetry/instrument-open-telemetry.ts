@@ -1,0 +1,93 @@
+import type { Meter, Tracer } from '@opentelemetry/api';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { CompiledGraph } from '../graph/compiled-graph';
+import { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { loadOpenTelemetry } from './internal/load-open-telemetry';
+import { TaskTelemetry } from './internal/task-telemetry';
+import { resolveOpenTelemetryOptions, type OpenTelemetryOptions } from './open-telemetry-options';
+
+/** The instrumentation scope spans and metrics are recorded under. */
+export const OPEN_TELEMETRY_SCOPE = 'agentflow-rx';
+
+/**
+ * A running OpenTelemetry instrumentation (see {@link instrumentOpenTelemetry}); `stop()` ends it, as does `using`.
+ *
+ * @example
+ * ```ts
+ * using instrumentation = instrumentOpenTelemetry(manager);
+ * ```
+ */
+export interface OpenTelemetryInstrumentation extends Disposable {
+  /** How many times recording threw (OpenTelemetry or a value) and was absorbed, so far. */
+  readonly failures: number;
+  /**
+   * Stops recording: no listener or wrapper is left on the manager; spans of tasks still in flight end now with an
+   * `agentflow.instrumentation.stopped` event, and `agentflow.tasks.active`/`detached` go back by what they counted.
+   * Idempotent.
+   */
+  stop(): void;
+}
+
+/**
+ * Records a manager's tasks (or a compiled graph's: its `taskManager`) with OpenTelemetry, through
+ * `@opentelemetry/api` (an optional peer dependency, loaded now).
+ *
+ * **Traces.** One span per task, named after the task, kind `INTERNAL`, a child of the span active where
+ * `createTask()` was called, and the task's work runs inside it (spans it starts, and tasks it creates, are its
+ * children). Attributes: `agentflow.task.id`, `agentflow.task.name`, `agentflow.task.timeout_ms`, the
+ * `recordContext` keys, and at the end `agentflow.task.status`. A failure sets status `ERROR` with an exception
+ * event (message and stack redacted by the manager's rules); a timeout sets `ERROR` with an
+ * `agentflow.task.timeout` event; a cancellation adds an `agentflow.task.cancelled` event with the reason; work that
+ * outlives its task adds an `agentflow.task.detached` event. The span ends when the task settles in the manager's
+ * books. Tasks refused at `createTask()` get no span.
+ *
+ * **Metrics** (each with `agentflow.task.name`, beyond `maxTaskNames` distinct names `'other'`):
+ * `agentflow.tasks.created` (counter, `{task}`), `agentflow.tasks.settled` (counter, with `agentflow.task.status`:
+ * `completed`, `failed`, `cancelled` or `timed_out`), `agentflow.tasks.dropped` (counter, with
+ * `agentflow.drop.reason`: `overflow` or `shutdown`; tasks refused, and tasks shed by `'drop-oldest'`, which also
+ * count as cancelled), `agentflow.task.duration` (histogram, `s`, creation to final status),
+ * `agentflow.tasks.active` and `agentflow.tasks.detached` (up-down counters).
+ *
+ * Without it, a manager pays one field check per task and one `hasSubscribers` check per lifecycle step.
+ *
+ * @param target - a `BackgroundTaskManager`, or a `CompiledGraph` (its task manager is instrumented).
+ * @param options - providers (default the global ones), context keys to record, the cardinality guard.
+ * @returns the running instrumentation.
+ * @throws {@link MissingPeerDependencyError} when `@opentelemetry/api` is not installed.
+ * @throws {@link InvalidArgumentError} when `target` or an option is not acceptable.
+ * @example
+ * ```ts
+ * const instrumentation = instrumentOpenTelemetry(manager, { recordContext: ['tenantId'] });
+ * // ... later
+ * instrumentation.stop();
+ * ```
+ */
+export function instrumentOpenTelemetry<S extends object>(
+  target: BackgroundTaskManager | CompiledGraph<S>,
+  options: OpenTelemetryOptions = {},
+): OpenTelemetryInstrumentation {
+  const manager = managerOf(target);
+  const resolved = resolveOpenTelemetryOptions(options);
+  const api = loadOpenTelemetry('instrumentOpenTelemetry()');
+  const tracerProvider = resolved.tracerProvider ?? api.trace.getTracerProvider();
+  const meterProvider = resolved.meterProvider ?? api.metrics.getMeterProvider();
+  const telemetry = new TaskTelemetry(api, manager, {
+    tracer: tracerProvider.getTracer(OPEN_TELEMETRY_SCOPE) as Tracer,
+    meter: meterProvider.getMeter(OPEN_TELEMETRY_SCOPE) as Meter,
+    recordContext: resolved.recordContext,
+    maxTaskNames: resolved.maxTaskNames,
+  });
+  return {
+    get failures() {
+      return telemetry.failures;
+    },
+    stop: () => telemetry.stop(),
+    [Symbol.dispose]: () => telemetry.stop(),
+  };
+}
+
+function managerOf(target: unknown): BackgroundTaskManager {
+  if (target instanceof BackgroundTaskManager) return target;
+  if (target instanceof CompiledGraph) return target.taskManager;
+  throw new InvalidArgumentError('target', 'a BackgroundTaskManager or a compiled graph', target);
+}

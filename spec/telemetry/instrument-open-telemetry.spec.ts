@@ -1,0 +1,316 @@
+import { expect } from 'chai';
+import { hasSubscribers } from 'node:diagnostics_channel';
+import {
+  BackgroundTaskManager,
+  END,
+  inject,
+  InvalidArgumentError,
+  instrumentOpenTelemetry,
+  START,
+  StateGraph,
+  TASK_CHANNELS,
+  type OpenTelemetryInstrumentation,
+  type RunConfig,
+} from '../../lib';
+import { capturingLogger, deferred, untilAborted } from '../support/helpers';
+import { context, OtelFixture, SpanStatusCode, trace } from './otel-fixture';
+
+describe('instrumentOpenTelemetry()', () => {
+  let otel: OtelFixture;
+  let manager: BackgroundTaskManager;
+  let instrumentation: OpenTelemetryInstrumentation | undefined;
+
+  beforeEach(() => {
+    otel = new OtelFixture();
+    otel.install();
+    manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+  });
+  afterEach(async () => {
+    instrumentation?.stop();
+    instrumentation = undefined;
+    await manager.shutdown({ timeoutMs: 200 });
+    await otel.uninstall();
+  });
+
+  function instrument(options: Parameters<typeof instrumentOpenTelemetry>[1] = {}): OpenTelemetryInstrumentation {
+    instrumentation = instrumentOpenTelemetry(manager, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider, ...options });
+    return instrumentation;
+  }
+
+  describe('traces', () => {
+    it('makes each task a child of the span active where it was created, also for tasks created in one tick under different spans', async () => {
+      instrument();
+      const seen: Record<string, string | undefined> = {};
+      const work = (label: string) => async (): Promise<void> => {
+        await null;
+        seen[label] = trace.getActiveSpan()?.spanContext().spanId;
+        otel.tracer.startActiveSpan(`${label}-inner`, (inner) => inner.end());
+      };
+      // two "requests", each with its own active span, creating tasks in the same tick
+      otel.tracer.startActiveSpan('request-a', (a) => {
+        manager.createTask(work('a'), { name: 'task-a' });
+        a.end();
+      });
+      otel.tracer.startActiveSpan('request-b', (b) => {
+        manager.createTask(work('b'), { name: 'task-b' });
+        b.end();
+      });
+      manager.createTask(work('root'), { name: 'task-root' });
+      await manager.waitForAll({ timeoutMs: 1_000 });
+
+      const [a, b, taskA, taskB, root] = ['request-a', 'request-b', 'task-a', 'task-b', 'task-root'].map((name) => otel.span(name));
+      expect(taskA?.parentSpanContext?.spanId).to.equal(a?.spanContext().spanId);
+      expect(taskB?.parentSpanContext?.spanId).to.equal(b?.spanContext().spanId);
+      expect(taskA?.spanContext().traceId).to.equal(a?.spanContext().traceId);
+      expect(root?.parentSpanContext).to.equal(undefined);
+      // the work runs inside its task's span: what it starts is the task's child
+      expect(seen.a).to.equal(taskA?.spanContext().spanId);
+      expect(seen.b).to.equal(taskB?.spanContext().spanId);
+      expect(otel.span('a-inner').parentSpanContext?.spanId).to.equal(taskA?.spanContext().spanId);
+      expect(otel.span('b-inner').parentSpanContext?.spanId).to.equal(taskB?.spanContext().spanId);
+      expect(taskA?.kind).to.equal(0); // SpanKind.INTERNAL
+    });
+
+    it('makes a task created inside a task the child of that task', async () => {
+      instrument();
+      manager.createTask(async () => {
+        manager.createTask(async () => undefined, { name: 'child' });
+      }, { name: 'parent' });
+      await manager.waitForAll({ timeoutMs: 1_000 });
+      await manager.waitForAll({ timeoutMs: 1_000 });
+      expect(otel.span('child').parentSpanContext?.spanId).to.equal(otel.span('parent').spanContext().spanId);
+    });
+
+    it('records each outcome: attributes, status, exception, timeout, cancellation and detached work, redacted', async () => {
+      instrument();
+      manager.createTask(async () => 'ok', { name: 'completes', timeoutMs: 5_000 });
+      manager.createTask(async () => {
+        throw new Error('login failed: password=hunter2');
+      }, { name: 'fails' });
+      manager.createTask((signal) => untilAborted(signal), { name: 'times out', timeoutMs: 5 });
+      const cancelled = manager.createTask((signal) => untilAborted(signal), { name: 'cancelled' });
+      cancelled.cancel('token=abc123');
+      const release = deferred();
+      manager.createTask(() => release.promise, { name: 'detached', timeoutMs: 5 }); // ignores its signal
+      await manager.waitForAll({ timeoutMs: 1_000, returnExceptions: true });
+
+      const completes = otel.span('completes');
+      expect(completes.attributes).to.include({ 'agentflow.task.name': 'completes', 'agentflow.task.timeout_ms': 5_000, 'agentflow.task.status': 'completed' });
+      expect(completes.attributes['agentflow.task.id']).to.be.a('number');
+      expect(completes.status.code).to.equal(SpanStatusCode.UNSET);
+
+      const fails = otel.span('fails');
+      expect(fails.attributes['agentflow.task.status']).to.equal('failed');
+      expect(fails.status.code).to.equal(SpanStatusCode.ERROR);
+      const exception = fails.events.find((event) => event.name === 'exception');
+      expect(exception?.attributes?.['exception.type']).to.equal('Error');
+      expect(String(exception?.attributes?.['exception.message'])).to.contain('password=[REDACTED]');
+      expect(JSON.stringify([fails.events, fails.status, fails.attributes])).to.not.contain('hunter2');
+
+      const timedOut = otel.span('times out');
+      expect(timedOut.attributes['agentflow.task.status']).to.equal('timed_out');
+      expect(timedOut.status.code).to.equal(SpanStatusCode.ERROR);
+      expect(timedOut.events.map((event) => event.name)).to.include('agentflow.task.timeout');
+
+      const cancel = otel.span('cancelled');
+      expect(cancel.attributes['agentflow.task.status']).to.equal('cancelled');
+      expect(cancel.status.code).to.equal(SpanStatusCode.UNSET);
+      const reason = cancel.events.find((event) => event.name === 'agentflow.task.cancelled')?.attributes?.['agentflow.task.cancel_reason'];
+      expect(String(reason)).to.contain('token=[REDACTED]').and.not.contain('abc123');
+
+      // the span ends when the task settles in the books, while its work still runs
+      const detached = otel.span('detached');
+      expect(detached.events.map((event) => event.name)).to.include('agentflow.task.detached');
+      const detachedPoint = async (): Promise<number | undefined> =>
+        (await otel.points('agentflow.tasks.detached')).find((point) => point.attributes['agentflow.task.name'] === 'detached')?.value;
+      expect(await detachedPoint()).to.equal(1);
+      release.resolve();
+      await manager.shutdown({ timeoutMs: 1_000 });
+      expect(await detachedPoint()).to.equal(0);
+      expect((await otel.points('agentflow.tasks.detached')).every((point) => point.value === 0)).to.equal(true);
+      expect(instrumentation?.failures).to.equal(0);
+    });
+
+    it('records the recordContext keys as attributes, redacted, and nothing else of the context', async () => {
+      instrument({ recordContext: ['tenantId', 'apiKey', 'url', 'nested', 'missing'] });
+      manager.createTask(async () => undefined, {
+        name: 'with context',
+        context: { tenantId: 't-1', apiKey: 'sk-live-123', url: 'https://user:pw@example.com/x', nested: { token: 'x' }, other: 'left out' },
+      });
+      await manager.waitForAll({ timeoutMs: 1_000 });
+      const { attributes } = otel.span('with context');
+      expect(attributes['agentflow.task.context.tenantId']).to.equal('t-1');
+      expect(attributes['agentflow.task.context.apiKey']).to.equal('[REDACTED]');
+      expect(String(attributes['agentflow.task.context.url'])).to.not.contain('pw@');
+      expect(String(attributes['agentflow.task.context.nested'])).to.not.contain("'x'");
+      expect(attributes).to.not.have.property('agentflow.task.context.other');
+      expect(attributes).to.not.have.property('agentflow.task.context.missing');
+    });
+
+    it('uses the global providers by default', async () => {
+      trace.setGlobalTracerProvider(otel.tracerProvider);
+      try {
+        instrumentation = instrumentOpenTelemetry(manager);
+        manager.createTask(async () => undefined, { name: 'global' });
+        await manager.waitForAll({ timeoutMs: 1_000 });
+        expect(otel.span('global').instrumentationScope.name).to.equal('agentflow-rx');
+      } finally {
+        trace.disable();
+      }
+    });
+  });
+
+  describe('metrics', () => {
+    it('counts created, settled (by status), dropped (by reason) and durations in seconds, per task name', async () => {
+      const small = new BackgroundTaskManager({ logger: capturingLogger('silent').logger, maxPendingTasks: 1, overflow: 'drop-newest' });
+      instrumentation = instrumentOpenTelemetry(small, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+      const release = deferred();
+      small.createTask(() => release.promise, { name: 'held' });
+      small.createTask(async () => undefined, { name: 'refused' }); // overflow: dropped at once
+      release.resolve();
+      await small.waitForAll({ timeoutMs: 1_000 });
+      small.createTask(async () => {
+        throw new Error('no');
+      }, { name: 'fails' });
+      await small.waitForAll({ timeoutMs: 1_000, returnExceptions: true });
+      await small.shutdown();
+      small.createTask(async () => undefined, { name: 'late' }); // refused: shut down
+
+      expect(await otel.points('agentflow.tasks.created')).to.deep.equal([
+        { attributes: { 'agentflow.task.name': 'held' }, value: 1 },
+        { attributes: { 'agentflow.task.name': 'fails' }, value: 1 },
+      ]);
+      expect(await otel.points('agentflow.tasks.settled')).to.deep.equal([
+        { attributes: { 'agentflow.task.name': 'held', 'agentflow.task.status': 'completed' }, value: 1 },
+        { attributes: { 'agentflow.task.name': 'fails', 'agentflow.task.status': 'failed' }, value: 1 },
+      ]);
+      expect(await otel.points('agentflow.tasks.dropped')).to.deep.equal([
+        { attributes: { 'agentflow.task.name': 'refused', 'agentflow.drop.reason': 'overflow' }, value: 1 },
+        { attributes: { 'agentflow.task.name': 'late', 'agentflow.drop.reason': 'shutdown' }, value: 1 },
+      ]);
+      const durations = await otel.points('agentflow.task.duration');
+      expect(durations.map((point) => point.value)).to.deep.equal([1, 1]);
+      expect(durations.every((point) => (point.sum ?? -1) >= 0 && (point.sum ?? Infinity) < 1)).to.equal(true); // seconds, not ms
+      expect(await otel.unit('agentflow.task.duration')).to.equal('s');
+      expect(await otel.unit('agentflow.tasks.created')).to.equal('{task}');
+      expect(await otel.points('agentflow.tasks.active')).to.deep.equal([
+        { attributes: { 'agentflow.task.name': 'held' }, value: 0 },
+        { attributes: { 'agentflow.task.name': 'fails' }, value: 0 },
+      ]);
+    });
+
+    it('counts tasks in flight in agentflow.tasks.active', async () => {
+      instrument();
+      const release = deferred();
+      manager.createTask(() => release.promise, { name: 'a' });
+      manager.createTask(() => release.promise, { name: 'a' });
+      expect(await otel.points('agentflow.tasks.active')).to.deep.equal([{ attributes: { 'agentflow.task.name': 'a' }, value: 2 }]);
+      release.resolve();
+      await manager.waitForAll({ timeoutMs: 1_000 });
+      expect(await otel.points('agentflow.tasks.active')).to.deep.equal([{ attributes: { 'agentflow.task.name': 'a' }, value: 0 }]);
+    });
+
+    it('guards the cardinality of agentflow.task.name: beyond maxTaskNames distinct names, tasks count as other', async () => {
+      instrument({ maxTaskNames: 2 });
+      for (const name of ['a', 'b', 'user-1', 'user-2', 'a']) manager.createTask(async () => undefined, { name });
+      await manager.waitForAll({ timeoutMs: 1_000 });
+      expect(await otel.points('agentflow.tasks.created')).to.deep.equal([
+        { attributes: { 'agentflow.task.name': 'a' }, value: 2 },
+        { attributes: { 'agentflow.task.name': 'b' }, value: 1 },
+        { attributes: { 'agentflow.task.name': 'other' }, value: 2 },
+      ]);
+      // spans keep the real names: they are not time series
+      expect(otel.finished().map((span) => span.name).sort()).to.deep.equal(['a', 'a', 'b', 'user-1', 'user-2']);
+    });
+  });
+
+  describe('stop()', () => {
+    it('leaves no listener or wrapper: later tasks get no span, and open spans end with a stopped event', async () => {
+      const before = hasSubscribers(TASK_CHANNELS.settled);
+      const instrumented = instrument();
+      expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(true);
+      manager.createTask((signal) => untilAborted(signal), { name: 'open' });
+      instrumented.stop();
+      instrumented.stop();
+      expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(before);
+      expect(hasSubscribers(TASK_CHANNELS.workStopped)).to.equal(false);
+      expect(otel.span('open').events.map((event) => event.name)).to.deep.equal(['agentflow.instrumentation.stopped']);
+      expect(await otel.points('agentflow.tasks.active')).to.deep.equal([{ attributes: { 'agentflow.task.name': 'open' }, value: 0 }]);
+      manager.createTask(async () => undefined, { name: 'after stop' });
+      await manager.shutdown({ timeoutMs: 1_000 });
+      expect(otel.finished().map((span) => span.name)).to.deep.equal(['open']);
+    });
+
+    it('is disposable', () => {
+      {
+        using _instrumented = instrument();
+        expect(hasSubscribers(TASK_CHANNELS.workStopped)).to.equal(true);
+      }
+      expect(hasSubscribers(TASK_CHANNELS.workStopped)).to.equal(false);
+      instrumentation = undefined;
+    });
+
+    it('leaves no span open after shutdown: every task span has ended', async () => {
+      instrument();
+      for (let index = 0; index < 50; index++) manager.createTask((signal) => untilAborted(signal), { name: `t${index % 5}` });
+      await manager.shutdown({ timeoutMs: 1_000 });
+      expect(otel.finished()).to.have.length(50);
+      expect(otel.finished().every((span) => span.ended && span.attributes['agentflow.task.status'] === 'cancelled')).to.equal(true);
+      instrumentation?.stop(); // nothing left to end
+      expect(otel.finished()).to.have.length(50);
+    });
+  });
+
+  describe('faults', () => {
+    it('never changes an outcome when OpenTelemetry throws: failures are counted, tasks run in their creator’s context', async () => {
+      const throwing = {
+        getTracer: () => ({
+          startSpan: () => {
+            throw new Error('tracer down');
+          },
+        }),
+      };
+      instrument({ tracerProvider: throwing });
+      const store = new (await import('node:async_hooks')).AsyncLocalStorage<string>();
+      const handle = store.run('caller', () => manager.createTask(async () => store.getStore(), { name: 'x' }));
+      expect(await handle.result()).to.equal('caller');
+      expect(instrumentation?.failures).to.equal(1);
+    });
+
+    it('refuses a bad target or option with an InvalidArgumentError naming it', () => {
+      const cases: [() => unknown, string][] = [
+        [() => instrumentOpenTelemetry({} as BackgroundTaskManager), 'target'],
+        [() => instrumentOpenTelemetry(manager, { tracerProvider: {} as never }), 'tracerProvider'],
+        [() => instrumentOpenTelemetry(manager, { meterProvider: 1 as never }), 'meterProvider'],
+        [() => instrumentOpenTelemetry(manager, { recordContext: 'tenantId' as never }), 'recordContext'],
+        [() => instrumentOpenTelemetry(manager, { maxTaskNames: -1 }), 'maxTaskNames'],
+        [() => instrumentOpenTelemetry(manager, { tracer: 1 } as never), '`tracer`'],
+      ];
+      for (const [call, argument] of cases) {
+        expect(call, argument).to.throw(InvalidArgumentError).with.property('message').that.contains(argument);
+      }
+      expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(false);
+    });
+  });
+
+  describe('a compiled graph', () => {
+    it('instruments the graph’s task manager: tasks its nodes create are recorded', async () => {
+      const graph = new StateGraph<{ n: number }>()
+        .addNode('work', (state: { n: number }, _config: RunConfig, taskManager = inject(BackgroundTaskManager)) => {
+          taskManager.createTask(async () => undefined, { name: 'from-node' });
+          return state;
+        })
+        .addEdge(START, 'work')
+        .addEdge('work', END)
+        .compile();
+      instrumentation = instrumentOpenTelemetry(graph, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+      await graph.invoke({ n: 1 });
+      await graph.close();
+      expect(otel.finished().map((span) => span.name)).to.include('from-node');
+    });
+  });
+
+  it('keeps the context manager installed for the suite (sanity of the fixture)', () => {
+    expect(context.active()).to.not.equal(undefined);
+  });
+});
