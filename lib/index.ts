@@ -114,6 +114,9 @@ export type {
   GraphEndEvent,
 } from './graph/graph-event';
 
+export type { GraphStep, GraphStepWrapper } from './graph/graph-step-wrapper';
+export { wrapGraphSteps } from './graph/wrap-graph-steps';
+
 // Graph and DI errors
 export { GraphError } from './errors/graph-error';
 export { GraphRecursionError } from './errors/graph-recursion-error';

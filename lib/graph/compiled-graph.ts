@@ -12,9 +12,11 @@ import { noop } from '../util/noop';
 import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, readOptions } from '../util/validate';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
+import type { GraphStepWrapper } from './graph-step-wrapper';
 import { GraphContainer } from './internal/graph-container';
 import { executeGraphRun } from './internal/graph-run';
 import type { GraphSpec } from './internal/graph-spec';
+import { runWrapped, stepWrapperAccess } from './internal/step-wrappers';
 import { leasePublisher, releasePublisher } from './internal/publisher-leases';
 import type { ResolvedRunConfig, RunConfig } from './run-config';
 import type { RunContext } from './run-context';
@@ -66,6 +68,8 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
   /** The publisher bound when the graph was compiled: the one `close()` closes. */
   readonly #publisher: BasePublisher | undefined;
   readonly #runs = new Set<ActiveRun>();
+  /** What instrumentations wrap each run and node execution in (see `wrapGraphSteps()`); `undefined` when none. */
+  #stepWrappers: readonly GraphStepWrapper[] | undefined;
   /** How long `close()` waits for the publisher's own `close()`: the `shutdownTimeoutMs` given to `compile()`. */
   readonly #publisherCloseTimeoutMs: number;
   #closing: Promise<GraphCloseResult> | undefined;
@@ -262,6 +266,19 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
   }
 
   /** Starts one run in the graph's run context; `controller` is the stream's, to cancel on unsubscribe. */
+  static {
+    stepWrapperAccess.add = (target, wrapper) => {
+      const graph = target as CompiledGraph<object>;
+      // an entry of its own, so that removing one of two additions of the same function removes that one only
+      const entry: GraphStepWrapper = (step, proceed) => wrapper(step, proceed);
+      graph.#stepWrappers = [...(graph.#stepWrappers ?? []), entry];
+      return () => {
+        const left = (graph.#stepWrappers ?? []).filter((each) => each !== entry);
+        graph.#stepWrappers = left.length === 0 ? undefined : left;
+      };
+    };
+  }
+
   #run(
     input: Partial<S>,
     given: RunConfig,
@@ -284,7 +301,12 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
     };
     const state = { ...this.#initialState, ...input } as S;
     const context: RunContext = { container: this.#graphContainer.container, config: resolved };
-    const done = runScopeStorage.run(context, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit }));
+    const wrappers = this.#stepWrappers;
+    const wrapperFailed = (error: unknown): void => defaultLog().error(`A graph step wrapper threw: ${defaultLog().describe(error)}`, error);
+    const runStep = { kind: 'run' as const, runId: resolved.runId, threadId: resolved.threadId, signal: resolved.signal };
+    const done = runScopeStorage.run(context, () =>
+      runWrapped(wrappers, runStep, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit, wrappers, wrapperFailed }), wrapperFailed),
+    );
     const run: ActiveRun = { runId: resolved.runId, controller, done };
     this.#runs.add(run);
     const forget = (): void => {

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { CompiledGraph } from '../graph/compiled-graph';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
 import { loadOpenTelemetry } from './internal/load-open-telemetry';
+import { GraphTelemetry } from './internal/graph-telemetry';
 import { TaskTelemetry } from './internal/task-telemetry';
 import { resolveOpenTelemetryOptions, type OpenTelemetryOptions } from './open-telemetry-options';
 
@@ -29,8 +30,8 @@ export interface OpenTelemetryInstrumentation extends Disposable {
 }
 
 /**
- * Records a manager's tasks (or a compiled graph's: its `taskManager`) with OpenTelemetry, through
- * `@opentelemetry/api` (an optional peer dependency, loaded now).
+ * Records a manager's tasks with OpenTelemetry, or a compiled graph's runs, nodes and tasks (its `taskManager`),
+ * through `@opentelemetry/api` (an optional peer dependency, loaded now).
  *
  * **Traces.** One span per task, named after the task, kind `INTERNAL`, a child of the span active where
  * `createTask()` was called, and the task's work runs inside it (spans it starts, and tasks it creates, are its
@@ -40,6 +41,12 @@ export interface OpenTelemetryInstrumentation extends Disposable {
  * `agentflow.task.timeout` event; a cancellation adds an `agentflow.task.cancelled` event with the reason; work that
  * outlives its task adds an `agentflow.task.detached` event. The span ends when the task settles in the manager's
  * books. Tasks refused at `createTask()` get no span.
+ *
+ * **Graph runs.** Given a compiled graph, each run gets a span (`agentflow.graph.run`, a child of the span active
+ * where `invoke()` or `stream()` was called; attributes `agentflow.graph.run_id` and `agentflow.graph.thread_id`),
+ * and each node execution a span named after the node, its child (`agentflow.graph.node`, `agentflow.graph.step`),
+ * inside which the node runs: the tasks a node creates are children of the node's span. A failed node or run has
+ * status `ERROR` with an exception event; a cancelled run an `agentflow.graph.interrupted` event.
  *
  * **Metrics** (each with `agentflow.task.name`, beyond `maxTaskNames` distinct names `'other'`):
  * `agentflow.tasks.created` (counter, `{task}`), `agentflow.tasks.settled` (counter, with `agentflow.task.status`:
@@ -71,18 +78,24 @@ export function instrumentOpenTelemetry<S extends object>(
   const api = loadOpenTelemetry('instrumentOpenTelemetry()');
   const tracerProvider = resolved.tracerProvider ?? api.trace.getTracerProvider();
   const meterProvider = resolved.meterProvider ?? api.metrics.getMeterProvider();
-  const telemetry = new TaskTelemetry(api, manager, {
-    tracer: tracerProvider.getTracer(OPEN_TELEMETRY_SCOPE) as Tracer,
+  const tracer = tracerProvider.getTracer(OPEN_TELEMETRY_SCOPE) as Tracer;
+  const tasks = new TaskTelemetry(api, manager, {
+    tracer,
     meter: meterProvider.getMeter(OPEN_TELEMETRY_SCOPE) as Meter,
     recordContext: resolved.recordContext,
     maxTaskNames: resolved.maxTaskNames,
   });
+  const runs = target instanceof CompiledGraph ? new GraphTelemetry(api, target as CompiledGraph<object>, tracer, manager.redactor) : undefined;
+  const stop = (): void => {
+    runs?.stop();
+    tasks.stop();
+  };
   return {
     get failures() {
-      return telemetry.failures;
+      return tasks.failures + (runs?.failures ?? 0);
     },
-    stop: () => telemetry.stop(),
-    [Symbol.dispose]: () => telemetry.stop(),
+    stop,
+    [Symbol.dispose]: stop,
   };
 }
 

@@ -294,19 +294,75 @@ describe('instrumentOpenTelemetry()', () => {
   });
 
   describe('a compiled graph', () => {
-    it('instruments the graph’s task manager: tasks its nodes create are recorded', async () => {
-      const graph = new StateGraph<{ n: number }>()
-        .addNode('work', (state: { n: number }, _config: RunConfig, taskManager = inject(BackgroundTaskManager)) => {
-          taskManager.createTask(async () => undefined, { name: 'from-node' });
-          return state;
-        })
-        .addEdge(START, 'work')
+    type State = { n: number };
+    function graphWith(node: (state: State, config: RunConfig, taskManager: BackgroundTaskManager) => State | Promise<State>) {
+      return new StateGraph<State>()
+        .addNode('plan', (state: State) => state)
+        .addNode('work', (state: State, config: RunConfig, taskManager = inject(BackgroundTaskManager)) => node(state, config, taskManager))
+        .addEdge(START, 'plan')
+        .addEdge('plan', 'work')
         .addEdge('work', END)
         .compile();
+    }
+
+    it('gives a span to each run and each node, the run a child of the caller’s span, and tasks created in a node the node’s children', async () => {
+      const graph = graphWith((state, _config, taskManager) => {
+        taskManager.createTask(async () => undefined, { name: 'from-node' });
+        return state;
+      });
       instrumentation = instrumentOpenTelemetry(graph, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+      await otel.tracer.startActiveSpan('request', async (request) => {
+        await graph.invoke({ n: 1 }, { threadId: 'thread-1', runId: 'run-1' });
+        request.end();
+      });
+      await graph.close();
+      const run = otel.span('agentflow.graph.run');
+      expect(run.parentSpanContext?.spanId).to.equal(otel.span('request').spanContext().spanId);
+      expect(run.attributes).to.include({ 'agentflow.graph.run_id': 'run-1', 'agentflow.graph.thread_id': 'thread-1' });
+      const plan = otel.span('plan');
+      const work = otel.span('work');
+      expect(plan.parentSpanContext?.spanId).to.equal(run.spanContext().spanId);
+      expect(work.parentSpanContext?.spanId).to.equal(run.spanContext().spanId);
+      expect(work.attributes).to.include({ 'agentflow.graph.node': 'work', 'agentflow.graph.step': 2 });
+      expect(otel.span('from-node').parentSpanContext?.spanId).to.equal(work.spanContext().spanId);
+      expect(run.status.code).to.equal(SpanStatusCode.UNSET);
+    });
+
+    it('marks a failed node and its run ERROR, redacted, and a cancelled run interrupted', async () => {
+      const failing = graphWith(() => {
+        throw new Error('db password=hunter2 refused');
+      });
+      instrumentation = instrumentOpenTelemetry(failing, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+      const error = await failing.invoke({ n: 1 }).then(() => undefined, (rejection: unknown) => rejection);
+      expect(String(error)).to.contain('hunter2'); // the caller gets its error as it is
+      const work = otel.span('work');
+      expect(work.status.code).to.equal(SpanStatusCode.ERROR);
+      expect(otel.span('agentflow.graph.run').status.code).to.equal(SpanStatusCode.ERROR);
+      expect(JSON.stringify(otel.finished().map((span) => [span.status, span.events]))).to.not.contain('hunter2');
+      instrumentation.stop();
+      await failing.close();
+
+      otel.spans.reset();
+      const hanging = graphWith((_state, config) => untilAborted(config.signal as AbortSignal).then(() => ({ n: 0 })));
+      instrumentation = instrumentOpenTelemetry(hanging, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+      const controller = new AbortController();
+      const run = hanging.invoke({ n: 1 }, { signal: controller.signal }).then(() => undefined, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      controller.abort(new Error('user left, token=abc'));
+      await run;
+      const interrupted = otel.span('agentflow.graph.run');
+      expect(interrupted.status.code).to.equal(SpanStatusCode.UNSET);
+      const event = interrupted.events.find((each) => each.name === 'agentflow.graph.interrupted');
+      expect(String(event?.attributes?.['agentflow.graph.interrupt_reason'])).to.contain('user left').and.not.contain('abc');
+      await hanging.close();
+    });
+
+    it('stop() leaves no wrapper on the graph', async () => {
+      const graph = graphWith((state) => state);
+      instrumentOpenTelemetry(graph, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider }).stop();
       await graph.invoke({ n: 1 });
       await graph.close();
-      expect(otel.finished().map((span) => span.name)).to.include('from-node');
+      expect(otel.finished()).to.deep.equal([]);
     });
   });
 

@@ -8,7 +8,9 @@ import { END, START } from '../constants';
 import type { GraphEvent } from '../graph-event';
 import type { NodeUpdate } from '../graph-node';
 import type { ResolvedRunConfig } from '../run-config';
+import type { GraphStepWrapper } from '../graph-step-wrapper';
 import type { GraphSpec, NodeEntry } from './graph-spec';
+import { runWrapped } from './step-wrappers';
 import { raceSignal } from '../../util/race-signal';
 
 /** Everything one run needs. It must execute inside the run's context (see `runScopeStorage`). */
@@ -19,6 +21,10 @@ export interface GraphRunPlan<S> {
   readonly config: ResolvedRunConfig;
   /** Receives the run's events as they happen (the stream's subscriber, or nothing for `invoke()`). */
   readonly emit: (event: GraphEvent<S>) => void;
+  /** What instrumentations wrap each node's execution in (see `wrapGraphSteps()`). */
+  readonly wrappers?: readonly GraphStepWrapper[];
+  /** Told when a wrapper throws. */
+  readonly wrapperFailed?: (error: unknown) => void;
 }
 
 /**
@@ -84,7 +90,11 @@ async function runNode<S>(
   let update: NodeUpdate<S>;
   try {
     config.signal.throwIfAborted(); // a subscriber may have unsubscribed on node_start
-    update = await raceSignal(callNode(node, state, config), config.signal);
+    const nodeStep = { kind: 'node' as const, runId: config.runId, threadId: config.threadId, node: node.name, step, signal: config.signal };
+    update = await raceSignal(
+      runWrapped(plan.wrappers, nodeStep, () => callNode(node, state, config), plan.wrapperFailed ?? (() => undefined)),
+      config.signal,
+    );
   } catch (error) {
     if (!config.signal.aborted) {
       emit({ type: 'node_error', ...base(config), node: node.name, step, error });
