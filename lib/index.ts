@@ -73,6 +73,8 @@ export type {
 export { TASK_CHANNELS, type TaskChannelNames, type TaskChannelMessage, type TaskSettledMessage } from './tasks/task-channels';
 export type { TaskLaunchWrapper } from './tasks/task-launch-wrapper';
 export { wrapTaskLaunch } from './tasks/wrap-task-launch';
+export type { TaskLogFields } from './tasks/task-log-fields';
+export { addTaskLogFields } from './tasks/add-task-log-fields';
 
 // Errors
 export type { ErrorCode } from './errors/error-code';

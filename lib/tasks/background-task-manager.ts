@@ -19,12 +19,13 @@ import { TaskRun, type AnyTaskRun, type TaskRunHost, type WorkKind, type WorkRes
 import { TaskTally } from './internal/task-tally';
 import { waitUntil, watchUntil } from './internal/wait-until';
 import { publishSettled, publishTask, taskChannels } from './internal/task-diagnostics';
-import { launchWrapperAccess } from './internal/launch-wrapper-access';
+import { instrumentationAccess, withItem, withoutItem } from './internal/instrumentation-access';
 import { resolveManagerOptions, type BackgroundTaskManagerOptions, type OverflowPolicy } from './manager-options';
 import type { ManagerStats } from './manager-stats';
 import type { ManagerState, ShutdownOptions, ShutdownStats } from './shutdown-stats';
 import { EMPTY_TASK_CONTEXT, type TaskContext } from './task-context';
 import type { TaskLaunchWrapper } from './task-launch-wrapper';
+import type { TaskLogFields } from './task-log-fields';
 import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
@@ -93,6 +94,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
   #tasksFlushScheduled = false;
   /** What instrumentations wrap each task's launch in (see `wrapTaskLaunch()`); `undefined` when none. */
   #launchWrappers: readonly TaskLaunchWrapper[] | undefined;
+  /** What instrumentations add to each task's log lines (see `addTaskLogFields()`); `undefined` when none. */
+  #logFields: readonly TaskLogFields[] | undefined;
 
   /**
    * Every task lifecycle step, as it happens: a hot stream, a union on `type` (see {@link TaskEvent}).
@@ -119,7 +122,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#maxPendingTasks = resolved.maxPendingTasks;
     this.#overflow = resolved.overflow;
     this.#redactor = new Redactor(resolved.redact);
-    this.#log = new TaskLogger(new GuardedLogger(resolved.logger, this.#redactor), this.#redactor);
+    this.#log = new TaskLogger(new GuardedLogger(resolved.logger, this.#redactor), this.#redactor, () => this.#logFields);
 
     const onSubscriberError = (error: unknown): void => this.#host.callbackFailed(error, 'A subscriber of the task streams');
     this.events$ = this.#events.asObservable(onSubscriberError);
@@ -541,14 +544,21 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   static {
-    launchWrapperAccess.add = (target, wrapper) => {
+    instrumentationAccess.addLaunchWrapper = (target, wrapper) => {
       const manager = target as BackgroundTaskManager;
       // an entry of its own, so that removing one of two additions of the same function removes that one only
       const entry: TaskLaunchWrapper = (task, launch) => wrapper(task, launch);
-      manager.#launchWrappers = [...(manager.#launchWrappers ?? []), entry];
+      manager.#launchWrappers = withItem(manager.#launchWrappers, entry);
       return () => {
-        const left = (manager.#launchWrappers ?? []).filter((each) => each !== entry);
-        manager.#launchWrappers = left.length === 0 ? undefined : left;
+        manager.#launchWrappers = withoutItem(manager.#launchWrappers, entry);
+      };
+    };
+    instrumentationAccess.addLogFields = (target, fields) => {
+      const manager = target as BackgroundTaskManager;
+      const entry: TaskLogFields = (task) => fields(task);
+      manager.#logFields = withItem(manager.#logFields, entry);
+      return () => {
+        manager.#logFields = withoutItem(manager.#logFields, entry);
       };
     };
   }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { BackgroundTaskManager } from './background-task-manager';
-import { launchWrapperAccess } from './internal/launch-wrapper-access';
+import { instrumentationAccess } from './internal/instrumentation-access';
 import type { TaskLaunchWrapper } from './task-launch-wrapper';
 
 /**
@@ -21,7 +21,7 @@ import type { TaskLaunchWrapper } from './task-launch-wrapper';
 export function wrapTaskLaunch(manager: BackgroundTaskManager, wrapper: TaskLaunchWrapper): () => void {
   if (!(manager instanceof BackgroundTaskManager)) throw new InvalidArgumentError('manager', 'a BackgroundTaskManager', manager);
   if (typeof wrapper !== 'function') throw new InvalidArgumentError('wrapper', 'a function (task, launch) => void', wrapper);
-  const add = launchWrapperAccess.add;
+  const add = instrumentationAccess.addLaunchWrapper;
   if (add === undefined) throw new Error('BackgroundTaskManager did not initialise its launch wrappers');
   return add(manager, wrapper);
 }

@@ -6,6 +6,7 @@ import {
   TASK_CHANNELS,
   TaskDroppedError,
   wrapTaskLaunch,
+  addTaskLogFields,
   InvalidArgumentError,
   type TaskChannelMessage,
   type TaskSettledMessage,
@@ -139,5 +140,27 @@ describe('wrapTaskLaunch()', () => {
   it('refuses what is not a manager or a function, naming the argument', () => {
     expect(() => wrapTaskLaunch({} as BackgroundTaskManager, () => undefined)).to.throw(InvalidArgumentError, 'manager');
     expect(() => wrapTaskLaunch(manager, 'x' as never)).to.throw(InvalidArgumentError, 'wrapper');
+  });
+});
+
+describe('addTaskLogFields()', () => {
+  it('adds string fields to each task line, skips other values, counts a throwing provider, and can be removed', async () => {
+    const text = capturingLogger('debug');
+    const manager = new BackgroundTaskManager({ logger: text.logger });
+    const remove = addTaskLogFields(manager, (task) => ({ request_id: `r-${task.id}`, skipped: 7 as unknown as string, spaced: 'a b\nc' }));
+    addTaskLogFields(manager, () => {
+      throw new Error('provider down');
+    });
+    const handle = manager.createTask(async () => undefined, { name: 'logged' });
+    await handle.done;
+    const line = text.messages('debug').find((message) => message.includes("'logged' completed"));
+    expect(line).to.match(new RegExp(` request_id=r-${handle.id} spaced="a b\\\\u000ac"$`));
+    expect(line).to.not.contain('skipped');
+    expect(manager.stats.loggerFailures).to.equal(1);
+    remove();
+    await manager.createTask(async () => undefined, { name: 'plain' }).done;
+    expect(text.messages('debug').find((message) => message.includes("'plain' completed"))).to.not.contain('request_id');
+    expect(() => addTaskLogFields(manager, 'x' as never)).to.throw(InvalidArgumentError, 'fields');
+    await manager.shutdown();
   });
 });

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { hasSubscribers } from 'node:diagnostics_channel';
 import {
   BackgroundTaskManager,
@@ -290,6 +292,38 @@ describe('instrumentOpenTelemetry()', () => {
         expect(call, argument).to.throw(InvalidArgumentError).with.property('message').that.contains(argument);
       }
       expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(false);
+    });
+  });
+
+  describe('log correlation', () => {
+    it('puts the task span’s trace_id and span_id on the task’s log lines: fields for pino, pairs for a text logger', async () => {
+      const lines: string[] = [];
+      const stream = new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(String(chunk));
+          callback();
+        },
+      });
+      const structured = new BackgroundTaskManager({ logger: pino({ level: 'debug' }, stream) });
+      const text = capturingLogger('debug');
+      const plain = new BackgroundTaskManager({ logger: text.logger });
+      const tracing = { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider };
+      const stops = [instrumentOpenTelemetry(structured, tracing), instrumentOpenTelemetry(plain, tracing)];
+      await structured.createTask(async () => undefined, { name: 'structured' }).done;
+      await plain.createTask(async () => {
+        throw new Error('failed');
+      }, { name: 'plain' }).done;
+      const ids = (name: string) => ({ trace_id: otel.span(name).spanContext().traceId, span_id: otel.span(name).spanContext().spanId });
+      const record = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => String(line.msg).includes('completed'));
+      expect(record).to.include(ids('structured'));
+      const errorLine = text.messages('error').find((line) => line.includes("'plain' failed"));
+      expect(errorLine).to.contain(` trace_id=${ids('plain').trace_id} span_id=${ids('plain').span_id}`);
+      for (const stop of stops) stop.stop();
+      await structured.createTask(async () => undefined, { name: 'after' }).done;
+      const after = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => String(line.msg).includes("'after'"));
+      expect(after).to.not.have.property('trace_id');
+      await structured.shutdown();
+      await plain.shutdown();
     });
   });
 

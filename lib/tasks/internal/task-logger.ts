@@ -1,8 +1,9 @@
 import type { GuardedLogger, LogFields, LogLevelName } from '../../logging/guarded-logger';
 import { RateLimitedWarning } from '../../logging/rate-limited-warning';
-import { UNREADABLE, describeValue, quoteName } from '../../util/describe-value';
+import { UNREADABLE, describeValue, oneLine, quoteName } from '../../util/describe-value';
 import type { Redactor } from '../../redaction/redactor';
 import type { ShutdownStats } from '../shutdown-stats';
+import type { TaskLogFields } from '../task-log-fields';
 import type { AnyTaskRun, WorkResult } from './task-run';
 
 /** How often, at most, the manager warns about refused tasks. */
@@ -23,16 +24,22 @@ export class TaskLogger {
   readonly #dropWarning: RateLimitedWarning;
   readonly #redactor: Redactor;
   #formatFailures = 0;
+  /** How many times an instrumentation's log fields threw. */
+  #extraFailures = 0;
 
-  constructor(logger: GuardedLogger, redactor: Redactor) {
+  /** The instrumentations' extra fields for task lines (see `addTaskLogFields()`). */
+  readonly #extraFields: () => readonly TaskLogFields[] | undefined;
+
+  constructor(logger: GuardedLogger, redactor: Redactor, extraFields: () => readonly TaskLogFields[] | undefined = () => undefined) {
     this.#logger = logger;
     this.#redactor = redactor;
+    this.#extraFields = extraFields;
     this.#dropWarning = new RateLimitedWarning(logger, DROP_WARNING_INTERVAL_MS);
   }
 
   /** How many log calls failed: the logger threw, or a line could not be built. */
   get failures(): number {
-    return this.#logger.failures + this.#formatFailures;
+    return this.#logger.failures + this.#formatFailures + this.#extraFailures;
   }
 
   settled(run: AnyTaskRun): void {
@@ -133,8 +140,30 @@ export class TaskLogger {
   }
 
   #line(level: LogLevelName, run: AnyTaskRun, message: string, error?: unknown): void {
-    if (this.#logger.structured) this.#logger.log(level, message, this.#fields(run), error);
-    else this.#logger.log(level, `${message}${this.#context(run)}`, undefined, error);
+    const extra = this.#extra(run);
+    if (this.#logger.structured) this.#logger.log(level, message, extra === undefined ? this.#fields(run) : { ...this.#fields(run), ...extra }, error);
+    else this.#logger.log(level, `${message}${this.#context(run)}${extra === undefined ? '' : pairs(extra)}`, undefined, error);
+  }
+
+  /** The instrumentations' fields for a line about `run` (string values only); `undefined` when there are none. */
+  #extra(run: AnyTaskRun): Record<string, string> | undefined {
+    const providers = this.#extraFields();
+    if (providers === undefined) return undefined;
+    let extra: Record<string, string> | undefined;
+    for (const provider of providers) {
+      try {
+        const fields = provider(run);
+        if (fields === undefined || fields === null) continue;
+        for (const [key, value] of Object.entries(fields)) {
+          if (typeof value !== 'string') continue;
+          extra ??= {};
+          extra[key] = value;
+        }
+      } catch {
+        this.#extraFailures++;
+      }
+    }
+    return extra;
   }
 
   /** The task's fields, named after OpenTelemetry's conventions (see `AgentflowLogger`). */
@@ -159,6 +188,16 @@ export class TaskLogger {
       return ` context=${UNREADABLE}`;
     }
   }
+}
+
+/** Fields as ` key=value` pairs at the end of a text line, each on one line (quoted when it needs to be). */
+function pairs(fields: Readonly<Record<string, string>>): string {
+  let text = '';
+  for (const [key, value] of Object.entries(fields)) {
+    const line = oneLine(value);
+    text += ` ${oneLine(key)}=${/^[\w.:/-]*$/.test(line) ? line : `"${line.replace(/"/g, '\\"')}"`}`;
+  }
+  return text;
 }
 
 /** A duration for a log line: whole milliseconds (the books keep fractions from the monotonic clock). */

@@ -1,10 +1,11 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { Attributes, Counter, Histogram, Meter, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, Span, SpanContext, Tracer, UpDownCounter } from '@opentelemetry/api';
 import { TaskDroppedError } from '../../errors/task-dropped-error';
 import type { Redactor } from '../../redaction/redactor';
 import type { BackgroundTaskManager } from '../../tasks/background-task-manager';
 import { TASK_CHANNELS, type TaskChannelMessage, type TaskSettledMessage } from '../../tasks/task-channels';
 import type { TaskHandle } from '../../tasks/task-handle';
+import { addTaskLogFields } from '../../tasks/add-task-log-fields';
 import { wrapTaskLaunch } from '../../tasks/wrap-task-launch';
 import type { TaskOutcome } from '../../tasks/task-outcome';
 import { isInstanceOf } from '../../util/promises';
@@ -51,6 +52,9 @@ export class TaskTelemetry {
   readonly #active: UpDownCounter;
   readonly #detachedCount: UpDownCounter;
   readonly #removeLaunchWrapper: () => void;
+  readonly #removeLogFields: () => void;
+  /** Each task's span context, for its log lines (kept with the task, also after its span ended). */
+  readonly #spanContexts = new WeakMap<TaskHandle<unknown>, SpanContext>();
   #failures = 0;
   #stopped = false;
 
@@ -75,6 +79,7 @@ export class TaskTelemetry {
       unit: '{task}',
     });
     this.#removeLaunchWrapper = wrapTaskLaunch(manager, this.#onLaunch);
+    this.#removeLogFields = addTaskLogFields(manager, this.#logFields);
     subscribe(TASK_CHANNELS.settled, this.#onSettled);
     subscribe(TASK_CHANNELS.workStopped, this.#onWorkStopped);
   }
@@ -92,6 +97,7 @@ export class TaskTelemetry {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#removeLaunchWrapper();
+    this.#removeLogFields();
     unsubscribe(TASK_CHANNELS.settled, this.#onSettled);
     unsubscribe(TASK_CHANNELS.workStopped, this.#onWorkStopped);
     for (const record of this.#inFlight.values()) {
@@ -118,11 +124,19 @@ export class TaskTelemetry {
       for (const key of this.#settings.recordContext) this.#recordContextKey(attributes, task, key);
       const span = this.#settings.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, inSpan);
       this.#inFlight.set(task, { span, metricName });
+      if (span.isRecording()) this.#spanContexts.set(task, span.spanContext());
       this.#created.add(1, { 'agentflow.task.name': metricName });
       this.#active.add(1, { 'agentflow.task.name': metricName });
       inSpan = trace.setSpan(inSpan, span);
     });
     context.with(inSpan, launch);
+  };
+
+  /** A task's log lines carry its trace and span ids (OpenTelemetry's log correlation fields). */
+  readonly #logFields = (task: TaskHandle<unknown>): Record<string, string> | undefined => {
+    const spanContext = this.#spanContexts.get(task);
+    if (spanContext === undefined) return undefined;
+    return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
   };
 
   readonly #onSettled = (message: unknown): void => {
