@@ -7,6 +7,7 @@
  * | `GET /agentflow-client.js`     | the library's browser client (`serveBrowserClient`)                  |
  * | `GET /events`                  | the manager's activity and the graph's events (`toServerSentEvents`) |
  * | `GET /info`                    | the dashboard's settings, as JSON (`cluster` only in cluster mode)   |
+ * | `GET /metrics`                 | the task metrics in Prometheus's text format (see `metrics.ts`)      |
  * | `GET /cluster/events`          | cluster mode only: every worker's counts and tasks, read from Redis  |
  * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
  * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
@@ -36,6 +37,7 @@ import {
 import { startClusterMode, type ClusterMode } from './cluster-stream';
 import { createAgentGraph, startAgentRuns, type AgentRuns, type AgentState } from './agent-graph';
 import { resolveDashboardOptions, type DashboardOptions } from './dashboard-options';
+import { startMetrics, type DashboardMetrics } from './metrics';
 import { loadPageAssets, type PageAssets } from './page-assets';
 import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
 import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, startSample } from './sample-tasks';
@@ -97,6 +99,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
   });
   const manager = graph.taskManager;
+  const metrics = startMetrics(graph);
   const events = toServerSentEvents(manager, { publisher, lingerMs: settings.lingerMs });
   let cluster: ClusterMode | undefined;
   try {
@@ -104,6 +107,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   } catch (error) {
     events.close();
     await graph.close();
+    await metrics.close();
     throw error;
   }
   let agentRuns: AgentRuns | undefined;
@@ -130,7 +134,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     ...(cluster === undefined ? {} : { cluster: cluster.info() }),
   });
 
-  const routes: Routes = { assets, manager, events, cluster, shutdown, info };
+  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info };
   const loopbackOnly = isLoopbackAddress(settings.host);
   const server = createServer((req, res) => {
     const refusal = hostRefusal(req, loopbackOnly);
@@ -150,6 +154,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     events.close();
     await graph.close();
     await cluster?.close();
+    await metrics.close();
     throw error;
   }
   agentRuns = startAgentRuns(graph, settings.agentRunIntervalMs);
@@ -170,6 +175,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         const stats = await shutdown();
         events.close();
         await cluster?.close();
+        await metrics.close();
         await closeServer(server);
         return stats;
       })();
@@ -184,6 +190,7 @@ interface Routes {
   readonly manager: BackgroundTaskManager;
   readonly events: ServerSentEventsHandler;
   readonly cluster: ClusterMode | undefined;
+  readonly metrics: DashboardMetrics;
   readonly shutdown: () => Promise<ShutdownStats>;
   readonly info: () => Record<string, unknown>;
 }
@@ -266,6 +273,7 @@ function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResp
   }
   if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
   if (path === '/info') return sendJson(res, 200, routes.info());
+  if (path === '/metrics') return routes.metrics.handle(req, res);
   const asset = routes.assets.get(path);
   if (asset === undefined) {
     sendJson(res, 404, { error: `no page at ${path}` });
