@@ -1,23 +1,73 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { Redactor } from '../../redaction/redactor';
+
 /** The name metrics carry for the tasks of names beyond the guard's bound. */
 export const OTHER_TASK_NAME = 'other';
 
+/** How many task names the guard remembers what it made for (names repeat; past it, it starts over). */
+const MAX_REMEMBERED_NAMES = 1_000;
+
+/** What the instrumentation records for the tasks of one name. */
+export interface TaskNameInfo {
+  /** The name, redacted: the span's name and its `agentflow.task.name` attribute. */
+  readonly spanName: string;
+  /** The name metrics carry: the redacted name, or {@link OTHER_TASK_NAME} beyond the bound. */
+  readonly metricName: string;
+  /** `{ 'agentflow.task.name': metricName }`, made once (measurements take the same object each time). */
+  readonly attributes: Attributes;
+  /** The attributes of a settled task, with its status, made once per status. */
+  settled(status: string): Attributes;
+}
+
 /**
- * The task names metrics may carry: the first `maxNames` distinct names as they are, every later one as
- * {@link OTHER_TASK_NAME}, so that names made from data (a user id in a name) cannot make a time series each.
+ * The task names metrics may carry: the first `maxNames` distinct names as they are (redacted), every later one as
+ * {@link OTHER_TASK_NAME}, so that names made from data (a user id in a name) cannot make a time series each. What
+ * it makes for a name is kept, so that a task costs a map lookup, not a redaction and new attribute objects.
  */
 export class TaskNameGuard {
   readonly #maxNames: number;
-  readonly #names = new Set<string>();
+  readonly #redactor: Redactor;
+  /** The metric names given out so far (they stay given out: a series, once made, keeps its name). */
+  readonly #metricNames = new Set<string>();
+  readonly #infos = new Map<string, TaskNameInfo>();
 
-  constructor(maxNames: number) {
+  constructor(maxNames: number, redactor: Redactor) {
     this.#maxNames = maxNames;
+    this.#redactor = redactor;
   }
 
-  /** The name to record for a task named `name`. */
-  nameOf(name: string): string {
-    if (this.#names.has(name)) return name;
-    if (this.#names.size >= this.#maxNames) return OTHER_TASK_NAME;
-    this.#names.add(name);
-    return name;
+  /** What to record for a task named `name`. */
+  of(name: string): TaskNameInfo {
+    let info = this.#infos.get(name);
+    if (info === undefined) {
+      info = this.#make(name);
+      if (this.#infos.size >= MAX_REMEMBERED_NAMES) this.#infos.clear();
+      this.#infos.set(name, info);
+    }
+    return info;
+  }
+
+  #make(name: string): TaskNameInfo {
+    const spanName = this.#redactor.text(name);
+    let metricName = OTHER_TASK_NAME;
+    if (this.#metricNames.has(spanName) || this.#metricNames.size < this.#maxNames) {
+      this.#metricNames.add(spanName);
+      metricName = spanName;
+    }
+    const attributes: Attributes = Object.freeze({ 'agentflow.task.name': metricName });
+    const byStatus = new Map<string, Attributes>();
+    return {
+      spanName,
+      metricName,
+      attributes,
+      settled(status) {
+        let settled = byStatus.get(status);
+        if (settled === undefined) {
+          settled = Object.freeze({ 'agentflow.task.name': metricName, 'agentflow.task.status': status });
+          byStatus.set(status, settled);
+        }
+        return settled;
+      },
+    };
   }
 }

@@ -10,7 +10,7 @@ import { wrapTaskLaunch } from '../../tasks/wrap-task-launch';
 import type { TaskOutcome } from '../../tasks/task-outcome';
 import { isInstanceOf } from '../../util/promises';
 import type { OpenTelemetryModule } from './load-open-telemetry';
-import { TaskNameGuard } from './task-name-guard';
+import { TaskNameGuard, type TaskNameInfo } from './task-name-guard';
 
 /** What a {@link TaskTelemetry} records with. */
 export interface TaskTelemetrySettings {
@@ -26,7 +26,7 @@ const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.7
 /** What it keeps per task in flight: its span, and the name its metrics carry. */
 interface TaskRecord {
   readonly span: Span;
-  readonly metricName: string;
+  readonly names: TaskNameInfo;
 }
 
 /**
@@ -44,7 +44,7 @@ export class TaskTelemetry {
   readonly #names: TaskNameGuard;
   readonly #inFlight = new Map<TaskHandle<unknown>, TaskRecord>();
   /** The tasks whose work outlives them, counted in `agentflow.tasks.detached`, by the name they are counted under. */
-  readonly #detached = new Map<TaskHandle<unknown>, string>();
+  readonly #detached = new Map<TaskHandle<unknown>, TaskNameInfo>();
   readonly #created: Counter;
   readonly #settled: Counter;
   readonly #dropped: Counter;
@@ -63,7 +63,7 @@ export class TaskTelemetry {
     this.#manager = manager;
     this.#redactor = manager.redactor;
     this.#settings = settings;
-    this.#names = new TaskNameGuard(settings.maxTaskNames);
+    this.#names = new TaskNameGuard(settings.maxTaskNames, manager.redactor);
     const { meter } = settings;
     this.#created = meter.createCounter('agentflow.tasks.created', { description: 'Tasks accepted by the manager', unit: '{task}' });
     this.#settled = meter.createCounter('agentflow.tasks.settled', { description: 'Tasks that reached a final status', unit: '{task}' });
@@ -104,11 +104,11 @@ export class TaskTelemetry {
       this.#guard(() => {
         record.span.addEvent('agentflow.instrumentation.stopped');
         record.span.end();
-        this.#active.add(-1, { 'agentflow.task.name': record.metricName });
+        this.#active.add(-1, record.names.attributes);
       });
     }
     this.#inFlight.clear();
-    for (const metricName of this.#detached.values()) this.#guard(() => this.#detachedCount.add(-1, { 'agentflow.task.name': metricName }));
+    for (const names of this.#detached.values()) this.#guard(() => this.#detachedCount.add(-1, names.attributes));
     this.#detached.clear();
   }
 
@@ -117,16 +117,15 @@ export class TaskTelemetry {
     const { context, trace, SpanKind } = this.#api;
     let inSpan = context.active();
     this.#guard(() => {
-      const name = this.#redactor.text(task.name);
-      const metricName = this.#names.nameOf(name);
-      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': name };
+      const names = this.#names.of(task.name);
+      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': names.spanName };
       if (task.timeoutMs !== undefined) attributes['agentflow.task.timeout_ms'] = task.timeoutMs;
       for (const key of this.#settings.recordContext) this.#recordContextKey(attributes, task, key);
-      const span = this.#settings.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, inSpan);
-      this.#inFlight.set(task, { span, metricName });
+      const span = this.#settings.tracer.startSpan(names.spanName, { kind: SpanKind.INTERNAL, attributes }, inSpan);
+      this.#inFlight.set(task, { span, names });
       if (span.isRecording()) this.#spanContexts.set(task, span.spanContext());
-      this.#created.add(1, { 'agentflow.task.name': metricName });
-      this.#active.add(1, { 'agentflow.task.name': metricName });
+      this.#created.add(1, names.attributes);
+      this.#active.add(1, names.attributes);
       inSpan = trace.setSpan(inSpan, span);
     });
     context.with(inSpan, launch);
@@ -148,31 +147,32 @@ export class TaskTelemetry {
   readonly #onWorkStopped = (message: unknown): void => {
     const { manager, task } = message as TaskChannelMessage;
     if (manager !== this.#manager) return;
-    const metricName = this.#detached.get(task);
-    if (metricName === undefined) return;
+    const names = this.#detached.get(task);
+    if (names === undefined) return;
     this.#detached.delete(task);
-    this.#guard(() => this.#detachedCount.add(-1, { 'agentflow.task.name': metricName }));
+    this.#guard(() => this.#detachedCount.add(-1, names.attributes));
   };
 
   #settle(task: TaskHandle<unknown>, outcome: TaskOutcome<unknown>, detached: boolean): void {
     const record = this.#inFlight.get(task);
     if (outcome.status === 'dropped') {
       // refused at createTask(): it never ran, so it has no span and was never active
-      this.#dropped.add(1, { 'agentflow.task.name': this.#names.nameOf(this.#redactor.text(task.name)), 'agentflow.drop.reason': outcome.reason.dropReason });
+      this.#dropped.add(1, { 'agentflow.task.name': this.#names.of(task.name).metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
       return;
     }
     if (record === undefined) return; // created before the instrumentation started
     this.#inFlight.delete(task);
-    const attributes = { 'agentflow.task.name': record.metricName, 'agentflow.task.status': outcome.status };
-    this.#active.add(-1, { 'agentflow.task.name': record.metricName });
+    const { names } = record;
+    const attributes = names.settled(outcome.status);
+    this.#active.add(-1, names.attributes);
     this.#settled.add(1, attributes);
     this.#duration.record(outcome.durationMs / 1_000, attributes);
     if (outcome.status === 'cancelled' && isInstanceOf(outcome.reason, TaskDroppedError)) {
-      this.#dropped.add(1, { 'agentflow.task.name': record.metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
+      this.#dropped.add(1, { 'agentflow.task.name': names.metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
     }
     if (detached) {
-      this.#detached.set(task, record.metricName);
-      this.#detachedCount.add(1, { 'agentflow.task.name': record.metricName });
+      this.#detached.set(task, names);
+      this.#detachedCount.add(1, names.attributes);
     }
     this.#endSpan(record.span, task, outcome, detached);
   }
