@@ -36,7 +36,6 @@ import type { WaitForAllOptions, WaitResult } from './wait-result';
 
 const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
 
-
 /**
  * Tracks fire-and-forget background tasks: each with a name, an optional timeout and context metadata.
  * Failures are logged, never thrown at the caller; tasks can be counted, inspected, cancelled and waited for;

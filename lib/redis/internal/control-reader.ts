@@ -8,8 +8,11 @@ import { StreamReadLoop } from './stream-read-loop';
 
 /** How many command ids a worker remembers, to apply a command delivered again once. */
 const MAX_REMEMBERED_COMMANDS = 1_000;
-/** The most stale groups a worker removes when it starts (the rest wait for the next start). */
-const MAX_GROUPS_REMOVED = 1_000;
+/**
+ * The most groups a worker looks at when it starts, from a random place in the list (the rest wait for the next
+ * start, of this worker or another): each costs an `XINFO CONSUMERS`, and startup must stay short.
+ */
+const MAX_GROUPS_EXAMINED = 1_000;
 
 /** What a {@link ControlReader} did so far. */
 export interface ControlCounters {
@@ -49,8 +52,8 @@ export interface ControlReaderSettings {
  *
  * **Groups do not pile up.** The mirror removes its worker's group when it stops ({@link removeGroupCommand}), and
  * when a reader starts it removes the groups of crashed workers: another worker's group whose every consumer has
- * been idle for `staleGroupMs` (a live reader's blocking read renews its consumer every few seconds). A group with
- * no consumer yet is left alone: its reader may be about to make its first read.
+ * been idle for `staleGroupMs` (a live reader renews its consumer every second). A group with no consumer yet is
+ * left alone: its reader may be about to make its first read.
  */
 export class ControlReader {
   readonly #manager: BackgroundTaskManager;
@@ -106,8 +109,9 @@ export class ControlReader {
     const removed: string[] = [];
     try {
       const groups = parseInfoListReply(await client.sendCommand(['XINFO', 'GROUPS', stream])) ?? [];
-      for (const group of groups) {
-        if (removed.length >= MAX_GROUPS_REMOVED) break;
+      const first = Math.floor(Math.random() * groups.length);
+      for (let index = 0; index < Math.min(groups.length, MAX_GROUPS_EXAMINED); index++) {
+        const group = groups[(first + index) % groups.length] as ReadonlyMap<string, unknown>;
         const name = String(group.get('name'));
         if (!name.startsWith(CONTROL_GROUP_PREFIX) || name === own || !(Number(group.get('consumers')) > 0)) continue;
         const consumers = parseInfoListReply(await client.sendCommand(['XINFO', 'CONSUMERS', stream, name]));

@@ -11,7 +11,7 @@ export const instrumentationAccess: {
   addLogFields?: (manager: object, fields: TaskLogFields) => () => void;
 } = {};
 
-/** Adds `item` to a copy of `list`; returns the new list and a function that gives the list without it. */
+/** A copy of `list` with `item` added at the end. */
 export function withItem<T>(list: readonly T[] | undefined, item: T): readonly T[] {
   return [...(list ?? []), item];
 }
