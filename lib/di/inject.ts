@@ -58,9 +58,9 @@ export function inject<T>(token: InjectionToken<T>, options?: InjectOptions): T 
 export function inject<T>(token: InjectionToken<T>, options?: InjectOptions): T | undefined {
   checkToken(token);
   checkPlainObject('options', options);
-  if (options !== undefined) readOptions('options', options, ['optional']);
-  checkBoolean('optional', options?.optional);
-  const optional = options?.optional === true;
+  const given = options === undefined ? undefined : readOptions('options', options, ['optional']);
+  checkBoolean('optional', given?.optional);
+  const optional = given?.optional === true;
   const id = token as ServiceIdentifier<T>;
   const container = (runScopeStorage.getStore()?.container ?? Container.of()) as AnyContainer;
   const globalContainer = Container.of() as AnyContainer;

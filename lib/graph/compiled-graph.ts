@@ -293,8 +293,10 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
       return Promise.reject(error);
     }
     const unlink = linkSignal(config.signal, controller);
+    // Every field its own (none read through a prototype, which may have been polluted).
     const resolved: ResolvedRunConfig = {
-      ...config,
+      threadId: config.threadId,
+      userId: config.userId,
       runId: config.runId ?? this.#graphContainer.idGenerator().generate(),
       recursionLimit: config.recursionLimit ?? this.#recursionLimit,
       signal: controller.signal,

@@ -1,4 +1,5 @@
-import { checkPlainObject, checkTimeout } from '../util/validate';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
 import type { EventModel } from './event-model';
 
 /**
@@ -56,8 +57,15 @@ export abstract class BasePublisher {
    */
   constructor(options: BasePublisherOptions = {}) {
     checkPlainObject('options', options);
-    checkTimeout('publishTimeoutMs', options.publishTimeoutMs);
-    this.publishTimeoutMs = options.publishTimeoutMs;
+    // Its own property only (a subclass may pass its whole options object, so other keys are its business).
+    let publishTimeoutMs: unknown;
+    try {
+      publishTimeoutMs = Object.hasOwn(options, 'publishTimeoutMs') ? options.publishTimeoutMs : undefined;
+    } catch {
+      throw new InvalidArgumentError('options', 'an object whose properties can be read', options);
+    }
+    checkTimeout('publishTimeoutMs', publishTimeoutMs);
+    this.publishTimeoutMs = publishTimeoutMs as number | undefined;
   }
 
   /**
@@ -86,4 +94,15 @@ export abstract class BasePublisher {
   async close(): Promise<void> {
     // nothing to release by default
   }
+}
+
+/**
+ * The options of a publisher that takes nothing but {@link BasePublisherOptions} (`ObservablePublisher`,
+ * `CompositePublisher`), checked: an unknown key (a typo) is refused, inherited keys are not read.
+ *
+ * @throws {@link InvalidArgumentError} naming the option and the value.
+ */
+export function basePublisherOptions(options: BasePublisherOptions = {}): BasePublisherOptions {
+  checkPlainObject('options', options);
+  return readOptions('options', options, ['publishTimeoutMs']);
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { BasePublisher, type BasePublisherOptions } from './base-publisher';
+import { BasePublisher, basePublisherOptions, type BasePublisherOptions } from './base-publisher';
 import type { EventModel } from './event-model';
 import { isPublisher } from './is-publisher';
 
@@ -26,7 +26,7 @@ export class CompositePublisher extends BasePublisher {
    * @throws {@link InvalidArgumentError} when `publishers` is not an array of publishers, or an option is out of range.
    */
   constructor(publishers: readonly BasePublisher[], options: BasePublisherOptions = {}) {
-    super(options);
+    super(basePublisherOptions(options));
     if (!Array.isArray(publishers)) throw new InvalidArgumentError('publishers', 'an array of publishers', publishers);
     publishers.forEach((publisher: unknown, index) => {
       if (!isPublisher(publisher)) {

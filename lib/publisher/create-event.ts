@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { checkBoolean, checkOneOf, checkPlainObject, checkString } from '../util/validate';
+import { checkBoolean, checkOneOf, checkPlainObject, checkString, readOwn } from '../util/validate';
 import { EVENT_KINDS, EVENT_TYPES, type EventKind, type EventModel, type EventType } from './event-model';
 
 /**
@@ -49,6 +49,22 @@ export type EventFields = Omit<EventModelInit, 'event' | 'eventType'>;
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** The fields an event is made from (what `createEvent()` reads of its `init`). */
+export const EVENT_MODEL_KEYS: readonly (keyof EventModelInit & string)[] = [
+  'event',
+  'eventType',
+  'content',
+  'data',
+  'contentType',
+  'nodeName',
+  'runId',
+  'threadId',
+  'userId',
+  'timestamp',
+  'isError',
+  'metadata',
+];
+
 /**
  * Builds a frozen {@link EventModel}, filling in the defaults.
  *
@@ -60,10 +76,12 @@ const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
  * publishEvent(createEvent({ event: 'streaming', eventType: 'progress', content: chunk, threadId: config.threadId }));
  * ```
  */
-export function createEvent(init: EventModelInit): EventModel {
-  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
-    throw new InvalidArgumentError('init', 'a plain object', init);
+export function createEvent(given: EventModelInit): EventModel {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new InvalidArgumentError('init', 'a plain object', given);
   }
+  // Each field read once, own properties only (an inherited `runId` or `data` is not the caller's).
+  const init = readOwn('init', given, EVENT_MODEL_KEYS) as EventModelInit;
   checkOneOf('event', init.event, EVENT_KINDS);
   checkOneOf('eventType', init.eventType, EVENT_TYPES);
   if (init.event === undefined) throw new InvalidArgumentError('event', `one of ${EVENT_KINDS.join(', ')}`, init.event);

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { defaultLog } from '../logging/guarded-logger';
 import { StreamSource } from '../util/stream-source';
-import { BasePublisher, type BasePublisherOptions } from './base-publisher';
+import { BasePublisher, basePublisherOptions, type BasePublisherOptions } from './base-publisher';
 import type { EventModel } from './event-model';
 
 /**
@@ -33,7 +33,7 @@ export class ObservablePublisher extends BasePublisher {
    * @throws {@link InvalidArgumentError} when an option is out of range.
    */
   constructor(options: BasePublisherOptions = {}) {
-    super(options);
+    super(basePublisherOptions(options));
     this.events$ = this.#source.asObservable((error) =>
       defaultLog().error(`A subscriber of ObservablePublisher.events$ threw: ${defaultLog().describe(error)}`, error),
     );

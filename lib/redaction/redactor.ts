@@ -198,6 +198,30 @@ export class Redactor {
   }
 
   /**
+   * The redacted copies of `values`, the values of `owner`'s own fields in their order, exactly as
+   * {@link redact}`(owner)` gives them (one walk: its limits shared, `owner` counted as an ancestor, every value one
+   * level down): for a serialiser that writes an object's known fields itself and must match `redact`'s output.
+   * Key rules are not applied here (the caller knows its field names). Total: it never throws.
+   *
+   * @param owner - the object the values belong to.
+   * @param values - its field values, in its key order.
+   * @returns each value's copy; `undefined` where JSON leaves the field out.
+   * @example
+   * ```ts
+   * const event = { type: 'completed', name: 'send', context: { token: 't' } };
+   * new Redactor().redactFields(event, [event.type, event.name, event.context]); // ['completed', 'send', { token: '[REDACTED]' }]
+   * ```
+   */
+  redactFields(owner: object, values: readonly unknown[]): unknown[] {
+    try {
+      const walk: Walk = { ancestors: [owner], nodesLeft: MAX_NODES_PER_WALK - 1, maxStringLength: undefined, textLeft: MAX_TEXT_PER_WALK };
+      return values.map((value) => this.#walk(value, walk, 1));
+    } catch {
+      return values.map(() => UNREADABLE);
+    }
+  }
+
+  /**
    * A record redacted like {@link redact}: always a record (a value that is not one, or cannot be read, becomes
    * `{ '[unreadable]': true }`), for task contexts.
    *

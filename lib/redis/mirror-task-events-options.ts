@@ -5,6 +5,7 @@ import {
   checkPlainObject,
   checkPositiveInteger,
   checkTimeout,
+  MAX_TIMER_MS,
   readOptions,
 } from '../util/validate';
 import { checkWorkerId } from './internal/validate-redis';
@@ -114,10 +115,10 @@ export function resolveMirrorOptions(given: MirrorTaskEventsOptions, defaultWork
   checkDelay('heartbeatMs', options.heartbeatMs);
   checkNonNegativeInteger('maxHeartbeatTasks', options.maxHeartbeatTasks);
   checkBoolean('control', options.control);
-  checkTimeout('staleControlGroupMs', options.staleControlGroupMs);
-  if (options.staleControlGroupMs !== undefined && options.staleControlGroupMs < MIN_STALE_CONTROL_GROUP_MS) {
-    // a live reader's consumer is idle for up to one blocking read (1 s): a shorter bound would remove live groups
-    throw new InvalidArgumentError('staleControlGroupMs', `a number of milliseconds >= ${MIN_STALE_CONTROL_GROUP_MS}`, options.staleControlGroupMs);
+  const stale = options.staleControlGroupMs;
+  // a live reader's consumer is idle for up to about a second: a shorter bound would remove live workers' groups
+  if (stale !== undefined && (typeof stale !== 'number' || !(stale >= MIN_STALE_CONTROL_GROUP_MS) || stale > MAX_TIMER_MS)) {
+    throw new InvalidArgumentError('staleControlGroupMs', `a number of milliseconds >= ${MIN_STALE_CONTROL_GROUP_MS} and <= ${MAX_TIMER_MS}`, stale);
   }
   const defaults = DEFAULT_MIRROR_TASK_EVENTS_OPTIONS;
   return {

@@ -16,10 +16,12 @@ const PUBLISH_TASK_NAMES: ReadonlySet<string> = new Set([PUBLISH_EVENT_TASK_NAME
  * `workerId`, so that a {@link RedisStreamsSubscriber} anywhere can show every worker's tasks
  * (`clusterCounts$`, `clusterTasks$`).
  *
- * It never slows the manager down and never grows without limit: each event is encoded into a queue of at most
- * `maxQueued` entries (beyond that it is dropped and counted), and the queue is handed to the publisher in
- * pipelined batches of up to `maxBatch`, at most `batchMs` after the first event of a batch, one batch at a
- * time. The publisher's own bound applies after that: while Redis is down it holds at most `maxBuffered`
+ * It never slows the manager down and never grows without limit: each event waits in a queue of at most
+ * `maxQueued` events (beyond that it is dropped and counted), and the queue is encoded and handed to the publisher
+ * in pipelined batches of up to `maxBatch`, at most `batchMs` after the first event of a batch, one batch at a
+ * time. `stop()` gives what is left one `publishTimeoutMs` in all; what Redis has not taken by then is dropped and
+ * counted. An event an `events$` subscriber changed so that it cannot be encoded (a throwing getter) is dropped and
+ * counted too. The publisher's own bound applies after that: while Redis is down it holds at most `maxBuffered`
  * entries. It does not go through `publishEvent()`: its appends create no tasks, so they do not feed
  * themselves back into `events$`. The tasks `publishEvent()` creates are left out unless `includePublishTasks`.
  *

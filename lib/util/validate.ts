@@ -113,17 +113,26 @@ export function readOptions<T extends object>(
   for (const key of keys) {
     if (!(known as readonly string[]).includes(key)) throw unknownOption(key, options, known, Object.hasOwn(elsewhere, key) ? elsewhere[key] : undefined);
   }
-  const read: Partial<T> = {};
+  return readOwn(argument, options, known);
+}
+
+/**
+ * The own properties of `object` among `keys` that are not `undefined`, each read once, in an object without a
+ * prototype: a key left out reads as `undefined` even when `Object.prototype` was polluted (`redact: false` set
+ * there must not turn redaction off for every caller that left `redact` out), and an inherited key is not read.
+ *
+ * @throws {@link InvalidArgumentError} naming `argument` when a property cannot be read (a throwing getter, a Proxy).
+ */
+export function readOwn<T extends object>(argument: string, object: T, keys: readonly (keyof T & string)[]): Partial<T> {
+  const read = Object.create(null) as Partial<T>;
   try {
-    for (const key of known) {
-      // Own properties only, as the keys checked above: an option inherited from a prototype (a polluted
-      // Object.prototype, an object made with Object.create) is not one the caller gave.
-      if (!Object.hasOwn(options, key)) continue;
-      const value = options[key];
+    for (const key of keys) {
+      if (!Object.hasOwn(object, key)) continue;
+      const value = object[key];
       if (value !== undefined) read[key] = value;
     }
   } catch {
-    throw new InvalidArgumentError(argument, 'an object whose properties can be read', options);
+    throw new InvalidArgumentError(argument, 'an object whose properties can be read', object);
   }
   return read;
 }

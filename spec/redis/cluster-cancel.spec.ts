@@ -231,6 +231,59 @@ describe('cluster-wide cancel (Redis)', function () {
     expect(live.mirror.stats.commandsApplied).to.equal(0);
   });
 
+  it('loses no command when its group is removed while the worker runs (a long pause, another process): it is made again from where it read', async () => {
+    const { manager, mirror } = await worker('w-gone', true);
+    const subscriber = viewer();
+    await known(subscriber, 'w-gone', true);
+    const first = manager.createTask((signal) => untilAborted(signal), { name: 'first' });
+    await subscriber.cancelTask('w-gone', first.id, 'one');
+    expect((await first.done).status).to.equal('cancelled');
+    // the group goes, and a command is appended before the worker notices
+    await admin.sendCommand(['XGROUP', 'DESTROY', `${stream}:control`, 'agentflow:worker:w-gone']);
+    const second = manager.createTask((signal) => untilAborted(signal), { name: 'second' });
+    await subscriber.cancelTask('w-gone', second.id, 'two');
+    const outcome = await Promise.race([second.done, new Promise((resolve) => setTimeout(() => resolve('lost'), 5_000))]);
+    expect(outcome).to.include({ status: 'cancelled' });
+    expect(mirror.stats.commandsApplied).to.equal(2);
+  });
+
+  it('removes its group when it stops, even if its connection never opened (no heartbeat, no task)', async () => {
+    const logger = capturingLogger('silent').logger;
+    const manager = new BackgroundTaskManager({ logger });
+    const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-quiet', logger });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, control: true });
+    await waitFor('the quiet worker’s group', async () => (await controlGroups()).includes('agentflow:worker:w-quiet'));
+    await mirror.stop();
+    expect(await controlGroups()).to.not.include('agentflow:worker:w-quiet');
+    await publisher.close();
+    await manager.shutdown();
+  });
+
+  it('warns when another live process reads commands under the same workerId', async () => {
+    await worker('w-twin', true);
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // the first one has read at least once
+    const logger = capturingLogger('warn');
+    const manager = new BackgroundTaskManager({ logger: logger.logger });
+    const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-twin', logger: logger.logger });
+    const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, control: true });
+    cleanup.push(async () => {
+      await mirror.stop();
+      await publisher.close();
+    });
+    await waitFor('the warning', async () => logger.messages('warn').some((line) => line.includes("reads commands as workerId 'w-twin' too")));
+  });
+
+  it('refuses a staleControlGroupMs under 5 s, saying so', () => {
+    const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+    const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-x' });
+    for (const value of [0, -1, Number.NaN, 4_999, '6000']) {
+      expect(() => mirrorTaskEvents(manager, publisher, { staleControlGroupMs: value as number }), String(value))
+        .to.throw(InvalidArgumentError)
+        .with.property('message')
+        .that.contains('>= 5000');
+    }
+  });
+
   it('refuses bad arguments with an InvalidArgumentError naming them, before anything is sent', async () => {
     const subscriber = viewer();
     const cases: [() => Promise<void>, string][] = [

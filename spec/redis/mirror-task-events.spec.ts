@@ -163,10 +163,38 @@ describe('mirrorTaskEvents()', () => {
     expect(mirror.stats.queued, 'a backlog of many batches').to.be.greaterThan(1_000);
     const started = performance.now();
     await mirror.stop();
-    // the batch in the writer (up to 300 ms), then everything else in one batch (300 ms more)
+    // the batch in the writer (up to 300 ms), then what is left gets 300 ms more in all, in batches
     expect(performance.now() - started).to.be.below(1_500);
     expect(mirror.stats.queued).to.equal(0);
+    // the books add up: every task event was handed over (and then failed in the writer) or dropped at stop()
+    expect(mirror.stats.mirrored + mirror.stats.dropped).to.equal(3_000);
+    expect(mirror.stats.dropped).to.be.greaterThan(0);
     await hung.close();
+  });
+
+  it('drops and counts an event an events$ subscriber made unreadable, and goes on: no rejection, stop() resolves', async () => {
+    fake.autoReply = true;
+    const warn = sinon.stub(getDefaultLogger(), 'warn');
+    try {
+      const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 0, batchMs: 1 });
+      const spoiler = manager.events$.subscribe((event) => {
+        if (event.name !== 'spoiled') return;
+        Object.defineProperty(event, 'type', {
+          get() {
+            throw new Error('no type for you');
+          },
+        });
+      });
+      await manager.createTask(async () => 'ok', { name: 'spoiled' }).done;
+      await manager.createTask(async () => 'ok', { name: 'fine' }).done;
+      await mirror.stop();
+      spoiler.unsubscribe();
+      expect(mirrored(fake)).to.deep.equal(['created fine', 'started fine', 'completed fine']);
+      expect(mirror.stats).to.include({ mirrored: 3, dropped: 3, queued: 0 });
+      expect(warn.firstCall?.args[0]).to.contain('could not encode');
+    } finally {
+      warn.restore();
+    }
   });
 
   it('stop() unsubscribes at once, hands over what is queued, waits for that batch, and is idempotent', async () => {

@@ -1,6 +1,18 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { InvalidArgumentError } from '../../lib';
+import {
+  BackgroundTaskManager,
+  createEvent,
+  DependencyNotFoundError,
+  END,
+  inject,
+  InvalidArgumentError,
+  ObservablePublisher,
+  START,
+  StateGraph,
+  type RunConfig,
+} from '../../lib';
+import { capturingLogger } from '../support/helpers';
 import { readOptions } from '../../lib/util/validate';
 
 const KNOWN = ['alpha', 'beta', 'gamma'] as const;
@@ -15,7 +27,8 @@ describe('readOptions()', () => {
         const options = Object.assign(Object.create(inherited) as object, own) as Options;
         const read = readOptions<Options>('options', options, [...KNOWN]);
         const expected = Object.fromEntries(Object.entries(own).filter(([, item]) => item !== undefined));
-        expect(read).to.deep.equal(expected);
+        expect({ ...read }).to.deep.equal(expected);
+        expect(Object.getPrototypeOf(read)).to.equal(null); // a key left out reads as undefined, whatever the prototypes hold
       }),
     );
   });
@@ -25,7 +38,9 @@ describe('readOptions()', () => {
     polluted.agentflowPolluted = 'x';
     polluted.alpha = 'inherited';
     try {
-      expect(readOptions<Options>('options', { beta: 1 }, [...KNOWN])).to.deep.equal({ beta: 1 });
+      const read = readOptions<Options>('options', { beta: 1 }, [...KNOWN]);
+      expect({ ...read }).to.deep.equal({ beta: 1 });
+      expect(read.alpha).to.equal(undefined);
     } finally {
       delete polluted.agentflowPolluted;
       delete polluted.alpha;
@@ -37,5 +52,64 @@ describe('readOptions()', () => {
       .to.throw(InvalidArgumentError)
       .with.property('message')
       .that.contains('delta');
+  });
+});
+
+describe('a polluted Object.prototype', () => {
+  const pollution: Record<string, unknown> = {
+    redact: false,
+    timeoutMs: 1,
+    maxPendingTasks: 1,
+    overflow: 'reject',
+    publishTimeoutMs: 1,
+    optional: true,
+    control: true,
+    runId: 'attacker-run',
+    threadId: 'attacker-thread',
+    withCredentials: true,
+    recordContext: ['secret'],
+  };
+
+  /** Runs `check` with every key of `pollution` on Object.prototype, and takes them away after. */
+  async function polluted(check: () => unknown): Promise<void> {
+    const prototype = Object.prototype as Record<string, unknown>;
+    for (const [key, value] of Object.entries(pollution)) prototype[key] = value;
+    try {
+      await check();
+    } finally {
+      for (const key of Object.keys(pollution)) delete prototype[key];
+    }
+  }
+
+  it('changes no option an entry point leaves out: redaction stays on, no timeout appears, no cap, no optional inject', async () => {
+    await polluted(async () => {
+      const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      expect(manager.redactor.active).to.equal(true);
+      const first = manager.createTask(async () => 'a');
+      const second = manager.createTask(async () => 'b'); // no cap of 1, no 'reject'
+      expect(first.timeoutMs).to.equal(undefined);
+      expect((await second.done).status).to.equal('completed');
+      expect(new ObservablePublisher().publishTimeoutMs).to.equal(undefined);
+      expect(() => inject(class NotRegistered {})).to.throw(DependencyNotFoundError);
+      const event = createEvent({ event: 'graph_execution', eventType: 'start' });
+      expect([event.runId, event.threadId]).to.deep.equal([undefined, undefined]);
+      const stats = await manager.shutdown();
+      expect(stats.status).to.equal('completed');
+    });
+  });
+
+  it('adds nothing to a graph run’s configuration', async () => {
+    let seen: unknown[] = [];
+    const graph = new StateGraph<{ n: number }>()
+      .addNode('only', (state: { n: number }, config: RunConfig) => {
+        seen = [config.threadId, config.userId];
+        return state;
+      })
+      .addEdge(START, 'only')
+      .addEdge('only', END)
+      .compile();
+    await polluted(() => graph.invoke({ n: 1 }));
+    await graph.close();
+    expect(seen).to.deep.equal([undefined, undefined]);
   });
 });

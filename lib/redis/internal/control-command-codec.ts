@@ -1,4 +1,5 @@
 import { describeValue } from '../../util/describe-value';
+import { ownFields } from '../../util/own-fields';
 import type { RawStreamEntry } from './redis-stream-replies';
 import type { Decoded } from './stream-read-loop';
 import { MAX_WORKER_ID_LENGTH } from './stream-entry-codec';
@@ -79,8 +80,10 @@ export function decodeControlEntry(raw: RawStreamEntry): Decoded<CancelCommand> 
   }
   const unknown = Object.keys(parsed).filter((key) => !COMMAND_KEYS.has(key));
   if (unknown.length > 0) return { problem: `control entry ${raw.id} has fields a command does not have: ${describeValue(unknown.slice(0, 5))}` };
-  const { id, instance, taskId, name, runId, threadId, issuedAt, expiresAt } = parsed as Record<string, unknown>;
-  let { reason } = parsed as Record<string, unknown>;
+  // own fields only: a field the command lacks is undefined, even under a polluted Object.prototype
+  const own = ownFields(parsed);
+  const { id, instance, taskId, name, runId, threadId, issuedAt, expiresAt } = own;
+  let { reason } = own;
   if (typeof id !== 'string' || id === '' || id.length > MAX_ID_LENGTH || !Number.isFinite(issuedAt) || !Number.isFinite(expiresAt)) {
     return { problem: `control entry ${raw.id} lacks an id (at most ${MAX_ID_LENGTH} characters), issuedAt or expiresAt` };
   }

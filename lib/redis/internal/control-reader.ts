@@ -40,6 +40,11 @@ export interface ControlReaderSettings {
   readonly counters: ControlCounters;
   /** How long every consumer of another worker's group must have been idle for the group to be removed, in ms. */
   readonly staleGroupMs: number;
+  /**
+   * Sends a housekeeping command on another connection (the mirror's writer's), within a bound; resolves to its
+   * reply, or `undefined` when it failed. It never rejects.
+   */
+  readonly housekeeping: (args: readonly string[]) => Promise<{ readonly reply: unknown } | undefined>;
 }
 
 /**
@@ -50,10 +55,13 @@ export interface ControlReaderSettings {
  * worker, once (ids are remembered) and only until it expires; a command naming another mirror instance is
  * ignored. Each command is acknowledged after it was applied; one delivered again is not applied twice.
  *
- * **Groups do not pile up.** The mirror removes its worker's group when it stops ({@link removeGroupCommand}), and
- * when a reader starts it removes the groups of crashed workers: another worker's group whose every consumer has
- * been idle for `staleGroupMs` (a live reader renews its consumer every second). A group with no consumer yet is
- * left alone: its reader may be about to make its first read.
+ * **Groups do not pile up.** It removes its worker's group when it stops, and when it starts it removes, in the
+ * background and on the mirror's other connection (its own group is made at once), the groups of crashed workers:
+ * another worker's group whose every consumer has been idle for `staleGroupMs` (a live reader renews its consumer
+ * every second). A group with no consumer is left alone: its reader is about to make its consumer. Another live
+ * process reading under the same `workerId` (a misconfiguration: commands would reach one of the two) is warned about.
+ * A group removed while its reader is away (a long pause of its process) is made again from the last command the
+ * reader read, so that no command sent meanwhile is lost.
  */
 export class ControlReader {
   readonly #manager: BackgroundTaskManager;
@@ -61,18 +69,23 @@ export class ControlReader {
   readonly #loop: StreamReadLoop<CancelCommand>;
   readonly #seen = new Set<string>();
   readonly #loopCounters = { undecodable: 0, unknownReplies: 0 };
+  /** Its consumer's name in the group: one per mirror instance, so that another process under its workerId shows. */
+  readonly #consumer: string;
+  readonly #housekept: Promise<void>;
+  #stopping = false;
 
   constructor(manager: BackgroundTaskManager, settings: ControlReaderSettings) {
     this.#manager = manager;
     this.#settings = settings;
     const stream = controlStreamOf(settings.stream);
     const group = controlGroupOf(settings.workerId);
+    this.#consumer = `mirror-${settings.instance}`;
     this.#loop = new StreamReadLoop<CancelCommand>({
       client: settings.client,
       label: `mirrorTaskEvents (control stream '${stream}', group '${group}')`,
       stream,
       group,
-      consumer: 'mirror',
+      consumer: this.#consumer,
       startId: '$',
       count: 100,
       // Its consumer's idle time stays under about a second while it runs, so that staleGroupMs tells a live worker
@@ -84,11 +97,12 @@ export class ControlReader {
       logger: settings.logger,
       counters: this.#loopCounters,
       fresh: true,
-      beforeFirstGroup: (client) => this.#removeStaleGroups(client),
+      groupInUse: () => this.#warnAboutTwin(),
       decode: decodeControlEntry,
       deliver: (command) => this.#apply(command),
       batchDelivered: () => undefined,
     });
+    this.#housekept = this.#removeStaleGroups();
   }
 
   /** Entries it could not read as commands, so far. */
@@ -96,35 +110,26 @@ export class ControlReader {
     return this.#loopCounters.undecodable;
   }
 
-  /** The command that removes this worker's group, for the mirror to send when it stops. */
-  removeGroupCommand(): string[] {
-    return ['XGROUP', 'DESTROY', controlStreamOf(this.#settings.stream), controlGroupOf(this.#settings.workerId)];
-  }
-
-  /** Removes the control groups of workers gone without removing theirs (see the class documentation). Never throws. */
-  async #removeStaleGroups(client: RedisStreamsClient): Promise<void> {
-    const { logger, staleGroupMs } = this.#settings;
+  /**
+   * Removes the control groups of workers gone without removing theirs, and warns about another live process under
+   * this workerId (see the class documentation). Never throws.
+   */
+  async #removeStaleGroups(): Promise<void> {
+    const { logger, staleGroupMs, housekeeping } = this.#settings;
     const stream = controlStreamOf(this.#settings.stream);
     const own = controlGroupOf(this.#settings.workerId);
+    const groups = parseInfoListReply((await housekeeping(['XINFO', 'GROUPS', stream]))?.reply) ?? [];
     const removed: string[] = [];
-    try {
-      const groups = parseInfoListReply(await client.sendCommand(['XINFO', 'GROUPS', stream])) ?? [];
-      const first = Math.floor(Math.random() * groups.length);
-      for (let index = 0; index < Math.min(groups.length, MAX_GROUPS_EXAMINED); index++) {
-        const group = groups[(first + index) % groups.length] as ReadonlyMap<string, unknown>;
-        const name = String(group.get('name'));
-        if (!name.startsWith(CONTROL_GROUP_PREFIX) || name === own || !(Number(group.get('consumers')) > 0)) continue;
-        const consumers = parseInfoListReply(await client.sendCommand(['XINFO', 'CONSUMERS', stream, name]));
-        if (consumers === undefined || consumers.length === 0) continue;
-        if (!consumers.every((consumer) => Number(consumer.get('idle')) >= staleGroupMs)) continue;
-        await client.sendCommand(['XGROUP', 'DESTROY', stream, name]);
-        removed.push(name);
-      }
-    } catch (error) {
-      // no control stream yet, or Redis went away: housekeeping waits for the next start
-      if (!/no such key/i.test(String((error as Error | undefined)?.message))) {
-        logger.debug(`mirrorTaskEvents: could not look for stale control groups on '${stream}': ${logger.describe(error)}`);
-      }
+    const first = Math.floor(Math.random() * groups.length);
+    for (let index = 0; index < Math.min(groups.length, MAX_GROUPS_EXAMINED) && !this.#stopping; index++) {
+      const group = groups[(first + index) % groups.length] as ReadonlyMap<string, unknown>;
+      const name = String(group.get('name'));
+      if (!name.startsWith(CONTROL_GROUP_PREFIX) || !(Number(group.get('consumers')) > 0)) continue;
+      const consumers = parseInfoListReply((await housekeeping(['XINFO', 'CONSUMERS', stream, name]))?.reply);
+      if (consumers === undefined || consumers.length === 0) continue;
+      if (name === own) continue;
+      if (!consumers.every((consumer) => Number(consumer.get('idle')) >= staleGroupMs)) continue;
+      if ((await housekeeping(['XGROUP', 'DESTROY', stream, name])) !== undefined) removed.push(name);
     }
     if (removed.length > 0) {
       const names = removed.slice(0, 10).map(quoteName).join(', ') + (removed.length > 10 ? ', …' : '');
@@ -132,9 +137,20 @@ export class ControlReader {
     }
   }
 
-  /** Stops reading and releases its connection; never rejects. */
-  stop(): Promise<void> {
-    return this.#loop.stop();
+  /** Another live process reads this worker's group: a misconfiguration worth a warning (see the class documentation). */
+  #warnAboutTwin(): void {
+    this.#settings.logger.warn(
+      `mirrorTaskEvents: another process reads commands as workerId ${quoteName(this.#settings.workerId)} too: ` +
+        'each command reaches one of them only. Give every process a workerId of its own.',
+    );
+  }
+
+  /** Stops reading, releases its connection and removes its worker's group (within a bound); never rejects. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop.stop();
+    await this.#housekept;
+    await this.#settings.housekeeping(['XGROUP', 'DESTROY', controlStreamOf(this.#settings.stream), controlGroupOf(this.#settings.workerId)]);
   }
 
   #apply(command: CancelCommand): void {

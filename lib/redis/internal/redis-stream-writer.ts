@@ -141,7 +141,7 @@ export class RedisStreamWriter {
    */
   append(fields: readonly string[], signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#accept(fields, this.#deadline(), (failure) => (failure === undefined ? resolve() : reject(failure)), signal);
+      this.#accept(fields, this.nextDeadline(), (failure) => (failure === undefined ? resolve() : reject(failure)), signal);
     });
   }
 
@@ -149,31 +149,36 @@ export class RedisStreamWriter {
    * Appends entries in order, pipelined, for a caller that paces itself (`mirrorTaskEvents()`): the promise
    * resolves once each entry was acknowledged, given up, or is waiting for a connection (in the bounded buffer,
    * where newer entries push the oldest out), so that an outage never stalls the caller while a slow Redis does.
-   * It never rejects; the stats count what became of each entry.
+   * It never rejects; the stats count what became of each entry. `notAfter` (on `performance.now()`'s clock) bounds
+   * how long its entries may wait, as `stop()` does for the rest of a mirror's queue.
    */
-  appendBatch(batch: readonly (readonly string[])[]): Promise<void> {
+  appendBatch(batch: readonly (readonly string[])[], notAfter = Infinity): Promise<void> {
     return new Promise<void>((resolve) => {
       const progress = new BatchProgress(batch.length, resolve);
       // one deadline for the batch: the clock read once, not once per entry
-      const deadline = this.#deadline();
+      const deadline = Math.min(this.nextDeadline(), notAfter);
       for (const fields of batch) this.#accept(fields, deadline, undefined, undefined, progress);
     });
   }
 
   /**
-   * Sends one housekeeping command (not an append) on its connection when the connection is ready, waiting at most
-   * `maxWaitMs` for the reply. It never rejects.
+   * Sends one housekeeping command (not an append) on its connection, connecting it first if it is ours and not up
+   * yet, all within `maxWaitMs`. It never rejects.
    *
-   * @returns whether Redis answered without an error in time.
+   * @returns the reply, or `undefined` when Redis refused the command, or did not answer in time.
    */
-  async sendQuietly(args: readonly string[], maxWaitMs: number): Promise<boolean> {
-    if (!this.#client.isReady) return false;
+  async housekeeping(args: readonly string[], maxWaitMs: number): Promise<{ readonly reply: unknown } | undefined> {
+    const deadline = AbortSignal.timeout(maxWaitMs);
     try {
-      await raceSignal(this.#client.sendCommand(args), AbortSignal.timeout(maxWaitMs));
-      return true;
+      if (!this.#client.isReady) {
+        if (!this.#ownsClient || this.#closed) return undefined;
+        startConnecting(this.#client);
+        await waitForReady(this.#client, deadline);
+      }
+      return { reply: await raceSignal(this.#client.sendCommand(args), deadline) };
     } catch (error) {
       this.logger.debug(`${this.#label}: ${args.slice(0, 2).join(' ')} failed: ${this.logger.describe(error)}`);
-      return false;
+      return undefined;
     }
   }
 
@@ -221,8 +226,11 @@ export class RedisStreamWriter {
     }
   }
 
-  /** When an entry handed over now must be settled by: {@link GIVE_UP_SHARE} of `publishTimeoutMs` from now. */
-  #deadline(): number {
+  /**
+   * When an entry handed over now must be settled by, on `performance.now()`'s clock: {@link GIVE_UP_SHARE} of
+   * `publishTimeoutMs` from now.
+   */
+  nextDeadline(): number {
     return performance.now() + this.#timeoutMs * GIVE_UP_SHARE;
   }
 
@@ -334,7 +342,8 @@ export class RedisStreamWriter {
       this.#fail(pending, `the connection was lost during close(): ${this.logger.describe(error)}`);
       return;
     }
-    const passing = !isErrorReply(error) || isTransientReply(error);
+    // A TypeError is the client refusing the command itself (an argument it cannot encode): sending it again cannot help.
+    const passing = (!isErrorReply(error) && !(error instanceof TypeError)) || isTransientReply(error);
     if (!passing) {
       this.#fail(pending, `Redis refused it: ${this.logger.describe(error)}`);
       return;

@@ -2,13 +2,14 @@
  * The one codec of agentflow stream entries: how an event is written to a Redis stream (encode) and read back
  * (decode). Both directions live here so that the layout cannot drift apart.
  */
-import { createEvent, type EventModelInit } from '../../publisher/create-event';
+import { createEvent, EVENT_MODEL_KEYS, type EventModelInit } from '../../publisher/create-event';
 import type { EventModel } from '../../publisher/event-model';
 import type { ManagerState } from '../../tasks/shutdown-stats';
 import type { TaskCounts } from '../../tasks/task-counts';
 import type { TaskEvent, TaskEventType } from '../../tasks/task-event';
 import type { Redactor } from '../../redaction/redactor';
 import { describeValue } from '../../util/describe-value';
+import { ownFields } from '../../util/own-fields';
 import { taskEventJson } from './task-event-json';
 import type { MirroredHeartbeat, MirroredTaskEvent, MirroredTaskInfo, StreamEntry } from '../stream-entry';
 import type { RawStreamEntry } from './redis-stream-replies';
@@ -39,16 +40,24 @@ export function encodeEventEntry(event: EventModel, workerId: string, redactor: 
   return fields;
 }
 
-/** The field/value list of the entry of a mirrored task event. */
+/**
+ * The field/value list of the entry of a mirrored task event.
+ *
+ * @throws TypeError when the event cannot be read as a task event any more (its `type` changed into a throwing
+ * getter or a value of another kind, by an `events$` subscriber): the caller counts it as dropped.
+ */
 export function encodeTaskEventEntry(event: TaskEvent, workerId: string, redactor: Redactor): string[] {
+  const type: unknown = event.type;
+  // an entry is strings only: a type an events$ subscriber changed into something else is no task event any more
+  if (typeof type !== 'string') throw new TypeError(`a task event's type must be a string, got ${describeValue(type)}`);
   const json = taskEventJson(event, redactor);
-  const runId = readField(event.context, 'runId');
-  const threadId = readField(event.context, 'threadId');
+  const runId = readContextField(event, 'runId');
+  const threadId = readContextField(event, 'threadId');
   // One array of the final length: growing one by push() cost 360 bytes per entry, a third of the encoding's.
   if (typeof runId !== 'string' && typeof threadId !== 'string') {
-    return ['v', STREAM_ENTRY_VERSION, 'kind', 'task', 'type', event.type, 'workerId', workerId, 'json', json];
+    return ['v', STREAM_ENTRY_VERSION, 'kind', 'task', 'type', type, 'workerId', workerId, 'json', json];
   }
-  const fields = ['v', STREAM_ENTRY_VERSION, 'kind', 'task', 'type', event.type, 'workerId', workerId];
+  const fields = ['v', STREAM_ENTRY_VERSION, 'kind', 'task', 'type', type, 'workerId', workerId];
   if (typeof runId === 'string') fields.push('runId', redactor.text(runId));
   if (typeof threadId === 'string') fields.push('threadId', redactor.text(threadId));
   fields.push('json', json);
@@ -69,10 +78,11 @@ export function encodeWorkerStoppedEntry(
   return ['v', STREAM_ENTRY_VERSION, 'kind', 'worker_stopped', 'type', 'worker_stopped', 'workerId', workerId, 'json', redactor.stringify(stopped)];
 }
 
-/** A context field, read without throwing (a getter may). */
-function readField(context: Readonly<Record<string, unknown>>, key: string): unknown {
+/** A field of a task event's context, read without throwing (a getter may, the context's or the event's). */
+function readContextField(event: TaskEvent, key: string): unknown {
   try {
-    return context[key];
+    const context: unknown = event.context;
+    return typeof context === 'object' && context !== null && Object.hasOwn(context, key) ? (context as Record<string, unknown>)[key] : undefined;
   } catch {
     return undefined;
   }
@@ -86,20 +96,6 @@ export type DecodeResult = { readonly entry: StreamEntry } | { readonly problem:
 
 const TASK_EVENT_TYPES: readonly TaskEventType[] = ['created', 'started', 'completed', 'failed', 'cancelled', 'timed_out', 'dropped'];
 
-const EVENT_MODEL_KEYS = [
-  'event',
-  'eventType',
-  'content',
-  'data',
-  'contentType',
-  'nodeName',
-  'runId',
-  'threadId',
-  'userId',
-  'timestamp',
-  'isError',
-  'metadata',
-] as const;
 
 /**
  * Decodes an entry written by the encoders above (layout version 1). It never throws: an entry written
@@ -125,7 +121,8 @@ export function decodeStreamEntry(raw: RawStreamEntry): DecodeResult {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { problem: `entry ${raw.id} has a 'json' field that is not an object` };
   }
-  const object = parsed as Record<string, unknown>;
+  // Without a prototype: a field the entry lacks reads as undefined, even under a polluted Object.prototype.
+  const object = ownFields(parsed);
   if (kind === 'event') return decodeEvent(raw.id, workerId, object);
   if (workerId !== undefined && workerId.length > MAX_WORKER_ID_LENGTH) {
     return { problem: `entry ${raw.id} has a workerId of ${workerId.length} characters (at most ${MAX_WORKER_ID_LENGTH})` };
@@ -139,7 +136,7 @@ export function decodeStreamEntry(raw: RawStreamEntry): DecodeResult {
 function decodeEvent(streamId: string, workerId: string | undefined, object: Record<string, unknown>): DecodeResult {
   const init: Record<string, unknown> = {};
   for (const key of EVENT_MODEL_KEYS) {
-    if (object[key] !== undefined && object[key] !== null) init[key] = object[key];
+    if (object[key] !== undefined && object[key] !== null) init[key] = object[key]; // own fields only (see ownFields)
   }
   let event: EventModel;
   try {
@@ -183,7 +180,7 @@ function decodeCounts(value: unknown): TaskCounts | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const counts: Record<string, number> = {};
   for (const key of COUNT_KEYS) {
-    const count = (value as Record<string, unknown>)[key];
+    const count = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
     if (!Number.isSafeInteger(count) || (count as number) < 0) return undefined;
     counts[key] = count as number;
   }
@@ -193,7 +190,7 @@ function decodeCounts(value: unknown): TaskCounts | undefined {
 /** One task of a heartbeat, when it has the fields a task needs. */
 function decodeTaskInfo(value: unknown): MirroredTaskInfo | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { id, name, status, createdAt, timeoutMs, context } = value as Record<string, unknown>;
+  const { id, name, status, createdAt, timeoutMs, context } = ownFields(value);
   if (!isFiniteNumber(id) || typeof name !== 'string' || (status !== 'pending' && status !== 'running') || !isFiniteNumber(createdAt)) {
     return undefined;
   }
@@ -251,3 +248,4 @@ function decodeWorkerStopped(streamId: string, workerId: string | undefined, obj
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
+

@@ -8,6 +8,7 @@ import {
   isBusyGroupError,
   isNoGroupError,
   parseAutoClaimReply,
+  parseInfoListReply,
   parseReadGroupReply,
   type RawStreamEntry,
 } from './redis-stream-replies';
@@ -16,6 +17,11 @@ import {
 const WARNING_INTERVAL_MS = 10_000;
 /** The pause after a failed command before the next attempt. */
 const RETRY_DELAY_MS = 250;
+/**
+ * A consumer that read within this is a live reader (the control reader reads at least every second; a blocking
+ * read that times out does not renew a consumer on Redis 7.0, so a reader that only blocks looks idle sooner).
+ */
+export const LIVE_READER_MS = 3_000;
 /** How long `stop()` lets a command in flight finish before it drops the connection. */
 const STOP_GRACE_MS = 1_000;
 /** The most `XAUTOCLAIM` calls in one claiming round, so that a huge pending list cannot starve new entries. */
@@ -44,14 +50,13 @@ export interface ReadLoopSettings<T>
   readonly counters: ReadCounters;
   /**
    * Whether the group is made anew when the loop starts (`XGROUP DESTROY`, then created at `startId`): whatever an
-   * earlier reader under that group left unread or unacknowledged is dropped. Default: the group is kept.
+   * earlier reader under that group left unread or unacknowledged is dropped. Default: the group is kept. A group
+   * one of whose consumers read within the last {@link LIVE_READER_MS} belongs to a live reader of another
+   * process: it is kept, and `groupInUse` is told.
    */
   readonly fresh?: boolean;
-  /**
-   * Runs once on the loop's connection before its group is first created (housekeeping, such as removing other
-   * readers' stale groups). It must not throw: the loop does not wait for it to succeed.
-   */
-  readonly beforeFirstGroup?: (client: RedisStreamsClient) => Promise<void>;
+  /** Told when a `fresh` loop found its group in use by a live reader (see `fresh`). */
+  readonly groupInUse?: () => void;
   /**
    * How often the loop reads its own pending entries again (a non-blocking read), in milliseconds; default only
    * when it starts. Besides picking up what it failed to acknowledge, such a read renews the consumer's idle time,
@@ -70,7 +75,7 @@ export interface ReadCounters {
  * One run of reading a stream as a member of a consumer group, on a connection of its own, until `stop()`:
  *
  * 1. create the group (`XGROUP CREATE ... MKSTREAM`; an existing group is fine), again whenever Redis says
- *    it is gone (`NOGROUP`, as after a restart without persistence);
+ *    it is gone (`NOGROUP`, as after a restart without persistence), then from the last entry it read;
  * 2. read this consumer's own pending entries first (delivered earlier, never acknowledged: a previous run
  *    stopped or crashed before acknowledging them), then new ones with `XREADGROUP ... BLOCK`;
  * 3. every `claimIntervalMs`, take over entries pending longer than `minIdleMs` on any consumer (`XAUTOCLAIM`);
@@ -90,8 +95,8 @@ export class StreamReadLoop<T> {
   readonly #done: Promise<void>;
   #stopped = false;
   #blocking = false;
-  /** Set once `beforeFirstGroup` ran. */
-  #prepared = false;
+  /** The id of the last new entry this loop read: where its group is made again if Redis loses it. */
+  #lastReadId: string | undefined;
   /** Set once a `fresh` loop destroyed the old group. */
   #renewed = false;
   #unacknowledged: string[] = [];
@@ -176,20 +181,48 @@ export class StreamReadLoop<T> {
 
   async #createGroup(): Promise<void> {
     const { stream, group, startId } = this.#settings;
-    if (!this.#prepared) {
-      this.#prepared = true;
-      await this.#settings.beforeFirstGroup?.(this.#client);
-    }
     if (this.#settings.fresh === true && !this.#renewed) {
-      await this.#client.sendCommand(['XGROUP', 'DESTROY', stream, group]).catch((error: unknown) => {
-        if (!isNoGroupError(error) && !/no such key|requires the key to exist/i.test(String((error as Error)?.message))) throw error;
-      });
+      if (await this.#groupInUse(stream, group)) this.#settings.groupInUse?.();
+      else {
+        await this.#client.sendCommand(['XGROUP', 'DESTROY', stream, group]).catch((error: unknown) => {
+          if (!isNoGroupError(error) && !/no such key|requires the key to exist/i.test(String((error as Error)?.message))) throw error;
+        });
+      }
       this.#renewed = true;
     }
+    // Made again after Redis lost it (or another process removed it): from the last entry this loop read, so that
+    // what was appended meanwhile is still delivered (at worst again, to a group several consumers share).
+    const from = this.#lastReadId ?? startId;
     try {
-      await this.#client.sendCommand(['XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM']);
+      await this.#client.sendCommand(['XGROUP', 'CREATE', stream, group, from, 'MKSTREAM']);
     } catch (error) {
       if (!isBusyGroupError(error)) throw error;
+    }
+    // Where the group starts, so that it can be made again from there if Redis loses it before this loop reads.
+    if (this.#lastReadId === undefined) this.#lastReadId = await this.#groupPosition(stream, group);
+    // The consumer exists from now on (Redis 7.0 makes it only at its first read that returns entries), so that its
+    // idle time tells how long ago this loop last read, as the control stream's housekeeping needs.
+    await this.#client.sendCommand(['XGROUP', 'CREATECONSUMER', stream, group, this.#settings.consumer]).catch(() => undefined);
+  }
+
+  /** Whether a consumer of the group read within {@link LIVE_READER_MS} (another live process reads it). */
+  async #groupInUse(stream: string, group: string): Promise<boolean> {
+    try {
+      const consumers = parseInfoListReply(await this.#client.sendCommand(['XINFO', 'CONSUMERS', stream, group])) ?? [];
+      return consumers.some((consumer) => String(consumer.get('name')) !== this.#settings.consumer && Number(consumer.get('idle')) < LIVE_READER_MS);
+    } catch {
+      return false; // no such group or stream yet
+    }
+  }
+
+  /** The group's last delivered id (`XINFO GROUPS`), or `undefined` when it cannot be read. */
+  async #groupPosition(stream: string, group: string): Promise<string | undefined> {
+    try {
+      const groups = parseInfoListReply(await this.#client.sendCommand(['XINFO', 'GROUPS', stream])) ?? [];
+      const found = groups.find((info) => String(info.get('name')) === group)?.get('last-delivered-id');
+      return found === undefined || found === null ? undefined : String(found);
+    } catch {
+      return undefined;
     }
   }
 
@@ -224,6 +257,8 @@ export class StreamReadLoop<T> {
       await sleep(RETRY_DELAY_MS, undefined, { signal: this.#abort.signal }).catch(() => undefined);
       return;
     }
+    const last = entries.at(-1);
+    if (last !== undefined) this.#lastReadId = last.id;
     await this.#handle(entries);
   }
 

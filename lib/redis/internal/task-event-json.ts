@@ -1,33 +1,47 @@
 /*
  * The JSON of a mirrored task event, written field by field. A task event is the manager's own record of known
- * fields (see `task-events.ts` in the tasks area): only its name, context, error and reason are user values, and only
- * those go through the redactor's walk. Walking the whole event cost three quarters of a mirrored entry's encoding
- * (1.76 us and 1.35 KB allocated against 0.43 us per event, Node 20, bench 11's events), most of it in the walk's
- * copy of the event and JSON.stringify of that copy.
+ * fields (see `task-events.ts` in the tasks area): walking the event object itself (its keys, the rules for each
+ * key, a copy, then JSON.stringify of the copy) cost three quarters of a mirrored entry's encoding (1.76 us and
+ * 1.35 KB allocated against 0.43 us per event, Node 20, bench 11's events). Only its user values (the context, the
+ * error or the reason) go through the redactor's walk, one walk for all of them with the event as their owner, so
+ * the limits and the circular-reference check are those of `redactor.stringify(event)`.
  */
 import type { Redactor } from '../../redaction/redactor';
 import { EMPTY_TASK_CONTEXT } from '../../tasks/task-context';
 import type { TaskEvent, TaskEventType } from '../../tasks/task-event';
 
-/** The fields each type of task event has after the common ones, in the order the manager writes them. */
-const TRAILING_FIELDS: Readonly<Record<TaskEventType, readonly ('timeoutMs' | 'error' | 'reason' | 'durationMs')[]>> = {
-  created: ['timeoutMs'],
-  started: [],
-  completed: ['durationMs'],
-  failed: ['error', 'durationMs'],
-  cancelled: ['reason', 'durationMs'],
-  timed_out: ['reason', 'durationMs'],
-  dropped: ['reason', 'durationMs'],
+/** Every field of each type of task event, in the order the manager writes them. */
+const FIELDS: Readonly<Record<TaskEventType, readonly string[]>> = {
+  created: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'timeoutMs'],
+  started: ['type', 'seq', 'timestamp', 'id', 'name', 'context'],
+  completed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'durationMs'],
+  failed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'error', 'durationMs'],
+  cancelled: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
+  timed_out: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
+  dropped: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
 };
 
-/** Beyond this, a name takes the walk's path, whose text budget it could reach. */
+/** The user value after the context, by type (`error` or `reason`), if any. */
+const USER_VALUE: Readonly<Record<TaskEventType, 'error' | 'reason' | undefined>> = {
+  created: undefined,
+  started: undefined,
+  completed: undefined,
+  failed: 'error',
+  cancelled: 'reason',
+  timed_out: 'reason',
+  dropped: 'reason',
+};
+
+/** Beyond this, a name takes the whole walk's path (the walk's text budget counts names too). */
 const MAX_FAST_NAME_LENGTH = 1_024;
 
 /**
- * `redactor.stringify(event)` for a task event, without walking the event's own fields: the same JSON, field for
- * field, whenever the walk's limits are far away (a name under 1,024 characters; the walk's budgets then apply to
- * the context, the error and the reason each on its own). It never throws; what is not a task event of the known
- * shape (or has a `toJSON`, own or inherited) goes through `redactor.stringify` whole.
+ * `redactor.stringify(event)` for a task event, without walking the event object itself. The same JSON, except
+ * within a few nodes and a kilobyte of the walk's limits (its numbers and name are not counted against them): the
+ * user values share one walk with the event as their owner, so the entry is bounded as `stringify` bounds it, and a
+ * value that points back to the event is `[Circular]` as there. It never throws; what is not a task event of the
+ * manager's shape (its fields in its order, numbers where it has numbers, no `toJSON`, own or inherited) goes through
+ * `redactor.stringify` whole, and so does every event under rules that would redact a field name.
  *
  * @param event - a task event from a manager's `events$`.
  * @param redactor - the rules (the manager's).
@@ -38,32 +52,47 @@ export function taskEventJson(event: TaskEvent, redactor: Redactor): string {
     const fastPath = fastPathOf(redactor);
     if (typeof event !== 'object' || event === null || fastPath === undefined) return redactor.stringify(event);
     if ((event as { toJSON?: unknown }).toJSON !== undefined) return redactor.stringify(event);
-    const { type, seq, timestamp, id, name, context } = event;
-    if (typeof type !== 'string' || !Object.hasOwn(TRAILING_FIELDS, type)) return redactor.stringify(event);
+    const record = event as unknown as Record<string, unknown>;
+    const type = record.type;
+    if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) return redactor.stringify(event);
+    const fields = FIELDS[type as TaskEventType];
+    if (!hasKeys(event, fields)) return redactor.stringify(event);
+    const { seq, timestamp, id, name, context } = record;
     if (typeof seq !== 'number' || typeof timestamp !== 'number' || typeof id !== 'number') return redactor.stringify(event);
     if (typeof name !== 'string' || name.length > MAX_FAST_NAME_LENGTH) return redactor.stringify(event);
-    if (typeof context !== 'object' || context === null) return redactor.stringify(event);
-    const contextJson = context === EMPTY_TASK_CONTEXT ? '{}' : redactor.stringify(context);
-    const head = `{"type":"${type}","seq":${number(seq)},"timestamp":${number(timestamp)},"id":${number(id)},"name":${fastPath.nameJson(name)},"context":${contextJson}`;
-    return `${head}${trailingJson(event, TRAILING_FIELDS[type as TaskEventType], redactor)}}`;
+    const userKey = USER_VALUE[type as TaskEventType];
+    const durationMs = fields.includes('durationMs') ? record.durationMs : record.timeoutMs;
+    if (durationMs !== undefined && typeof durationMs !== 'number') return redactor.stringify(event);
+    // the context and the error or reason: one walk, the event their owner (limits shared, cycles found)
+    const emptyContext = context === EMPTY_TASK_CONTEXT;
+    const user = emptyContext ? (userKey === undefined ? [] : [record[userKey]]) : userKey === undefined ? [context] : [context, record[userKey]];
+    const redacted = user.length === 0 ? user : redactor.redactFields(event, user);
+    const contextJson = emptyContext ? '{}' : json(redacted[0]);
+    const userJson = userKey === undefined ? undefined : json(redacted[emptyContext ? 0 : 1]);
+    let text = `{"type":"${type}","seq":${number(seq)},"timestamp":${number(timestamp)},"id":${number(id)},"name":${fastPath.nameJson(name)}`;
+    if (contextJson !== undefined) text += `,"context":${contextJson}`;
+    if (userJson !== undefined) text += `,"${userKey as string}":${userJson}`;
+    if (durationMs !== undefined) text += `,"${fields[fields.length - 1] as string}":${number(durationMs)}`;
+    return `${text}}`;
   } catch {
     return redactor.stringify(event);
   }
 }
 
-/** The JSON of the fields after the context (`,"durationMs":12` …), as the walk writes them. */
-function trailingJson(event: TaskEvent, fields: readonly string[], redactor: Redactor): string {
-  let json = '';
-  for (const field of fields) {
-    const value = (event as unknown as Record<string, unknown>)[field];
-    // as the walk does: a number as JSON writes it, what JSON leaves out (undefined, a function) left out
-    const redacted = typeof value === 'number' ? value : redactor.redact(value);
-    if (redacted !== undefined) json += `,"${field}":${typeof redacted === 'number' ? number(redacted) : JSON.stringify(redacted)}`;
-  }
-  return json;
+/** A redacted copy as JSON; `undefined` for what JSON leaves out of an object. */
+function json(redacted: unknown): string | undefined {
+  return redacted === undefined ? undefined : JSON.stringify(redacted);
 }
 
-/** How many task names a redactor's fast path remembers the JSON of; past it, it starts over. */
+/** Whether `event`'s own enumerable keys are exactly `fields`, in that order (as the manager makes them). */
+function hasKeys(event: object, fields: readonly string[]): boolean {
+  const keys = Object.keys(event);
+  if (keys.length !== fields.length) return false;
+  for (let index = 0; index < keys.length; index++) if (keys[index] !== fields[index]) return false;
+  return true;
+}
+
+/** How many task names a fast path remembers the JSON of; past it, it starts over. */
 const MAX_CACHED_NAMES = 1_000;
 
 /** The field-by-field path for one redactor: the JSON of each task name, redacted, kept (names repeat). */
@@ -76,13 +105,13 @@ class FastPath {
   }
 
   nameJson(name: string): string {
-    let json = this.#names.get(name);
-    if (json === undefined) {
-      json = JSON.stringify(this.#redactor.text(name));
+    let cached = this.#names.get(name);
+    if (cached === undefined) {
+      cached = JSON.stringify(this.#redactor.text(name));
       if (this.#names.size >= MAX_CACHED_NAMES) this.#names.clear();
-      this.#names.set(name, json);
+      this.#names.set(name, cached);
     }
-    return json;
+    return cached;
   }
 }
 
@@ -90,16 +119,15 @@ class FastPath {
 const fastPaths = new WeakMap<Redactor, FastPath | null>();
 
 /**
- * The fast path for `redactor`, when the field-by-field JSON equals the walk's under its rules: a key rule that
+ * The fast path for `redactor`, when the field-by-field JSON matches the walk's under its rules: a key rule that
  * matched a field name (`id`, `name`, `context`…) or a value rule that matched a type name would redact them in the
  * walk. Rules never change once a redactor is made, so the answer is kept.
  */
 function fastPathOf(redactor: Redactor): FastPath | undefined {
   let fastPath = fastPaths.get(redactor);
   if (fastPath === undefined) {
-    const fields = ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'timeoutMs', 'error', 'reason', 'durationMs'];
-    const types = Object.keys(TRAILING_FIELDS);
-    const fits = fields.every((field) => !redactor.isSecretKey(field)) && types.every((type) => redactor.text(type) === type);
+    const names = [...new Set(Object.values(FIELDS).flat())];
+    const fits = names.every((field) => !redactor.isSecretKey(field)) && Object.keys(FIELDS).every((type) => redactor.text(type) === type);
     fastPath = fits ? new FastPath(redactor) : null;
     fastPaths.set(redactor, fastPath);
   }

@@ -18,8 +18,8 @@ import { encodeHeartbeatEntry, encodeTaskEventEntry, encodeWorkerStoppedEntry } 
 
 /** How often, at most, drops are logged. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
-/** How long `stop()` waits, at most, for Redis to remove the worker's control group. */
-const REMOVE_GROUP_WAIT_MS = 1_000;
+/** How long a control-stream housekeeping command may take (connecting first, if need be). */
+const HOUSEKEEPING_WAIT_MS = 2_000;
 
 /** How a {@link TaskEventMirrorRun} behaves. */
 export interface MirrorSettings
@@ -75,8 +75,8 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   #sending = false;
   #sent: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
-  /** Set when `stop()` starts: the rest of the queue goes in one batch. */
-  #finishing = false;
+  /** Set when `stop()` starts: when what is left of the queue must be appended by (`performance.now()`'s clock). */
+  #finishBy: number | undefined;
   #mirrored = 0;
   #dropped = 0;
   /** Reads commands from viewers, with `control: true`. */
@@ -101,6 +101,7 @@ export class TaskEventMirrorRun implements TaskEventMirror {
           client: writer.newConnection(`agentflow:control:${settings.workerId}`),
           counters: this.#commands,
           staleGroupMs: settings.staleControlGroupMs,
+          housekeeping: (args) => writer.housekeeping(args, HOUSEKEEPING_WAIT_MS),
         })
       : undefined;
     if (settings.heartbeatMs > 0) {
@@ -137,7 +138,8 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   }
 
   async #stop(): Promise<void> {
-    this.#finishing = true;
+    // What is left gets one publishTimeoutMs in all, not one per batch: a hung Redis costs stop() that much.
+    this.#finishBy = this.#writer.nextDeadline();
     this.#settings.stopped?.();
     const controlStopped = this.#control?.stop();
     this.#subscription.unsubscribe();
@@ -160,8 +162,6 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     // A batch handed over while another was being appended is appended after it: wait for the last one.
     while (this.#sending) await this.#sent;
     await controlStopped;
-    // Its control group goes with it (a new process makes its own anew), so that groups do not pile up.
-    if (this.#control !== undefined) await this.#writer.sendQuietly(this.#control.removeGroupCommand(), REMOVE_GROUP_WAIT_MS);
   }
 
   /** Queues a heartbeat unless one still waits. It never throws. */
@@ -277,12 +277,18 @@ export class TaskEventMirrorRun implements TaskEventMirror {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.size > 0) {
-        // Once stopping, what is left goes as one batch: a hung Redis then costs stop() one publishTimeoutMs, not
-        // one per batch.
-        const queued = this.#finishing ? this.#queue.takeAll() : this.#queue.takeBatch();
+        if (this.#finishBy !== undefined && performance.now() >= this.#finishBy) {
+          this.#dropLeftovers();
+          break;
+        }
+        const queued = this.#queue.takeBatch();
         if (this.#waitingHeartbeat !== undefined && queued.includes(this.#waitingHeartbeat)) this.#waitingHeartbeat = undefined;
-        const batch = queued.map((item) => (isEncoded(item) ? item : this.#encode(item)));
-        await this.#writer.appendBatch(batch);
+        const batch: (readonly string[])[] = [];
+        for (const item of queued) {
+          const entry = isEncoded(item) ? item : this.#encode(item);
+          if (entry !== undefined) batch.push(entry);
+        }
+        await this.#writer.appendBatch(batch, this.#finishBy);
         // events queued meanwhile wait no longer than they would have: a partial batch goes at once here
       }
     } finally {
@@ -290,10 +296,29 @@ export class TaskEventMirrorRun implements TaskEventMirror {
     }
   }
 
-  /** A task event's entry (counted as mirrored). It never throws. */
-  #encode(event: TaskEvent): readonly string[] {
-    this.#mirrored++;
-    return encodeTaskEventEntry(event, this.#settings.workerId, this.#redactor);
+  /** `stop()` ran out of time: what still waits in the queue is dropped and counted (task events only). */
+  #dropLeftovers(): void {
+    const left = this.#queue.takeAll().filter((item) => !isEncoded(item)).length;
+    this.#dropped += left;
+    if (left > 0) this.#dropWarning.warn(() => `mirrorTaskEvents: stop() dropped ${left} task event(s) Redis did not take in time`);
+  }
+
+  /**
+   * A task event's entry, counted as mirrored; `undefined`, counted as dropped, for an event that cannot be encoded
+   * any more (an `events$` subscriber changed it: a throwing getter, a type that is not one). It never throws.
+   */
+  #encode(event: TaskEvent): readonly string[] | undefined {
+    try {
+      const entry = encodeTaskEventEntry(event, this.#settings.workerId, this.#redactor);
+      this.#mirrored++;
+      return entry;
+    } catch (error) {
+      this.#dropped++;
+      this.#dropWarning.warn(
+        () => `mirrorTaskEvents: dropped a task event it could not encode (was it changed by an events$ subscriber?): ${this.#settings.logger.describe(error)}`,
+      );
+      return undefined;
+    }
   }
 }
 

@@ -387,7 +387,12 @@ export function browserClientFactory() {
    * one to close closes the connection. The browser's `EventSource` reconnects by itself with `Last-Event-ID`;
    * each `snapshot` replaces the list.
    */
-  function connect(url = '/events', options: ConnectOptions = {}) {
+  function connect(url = '/events', given: ConnectOptions = {}) {
+    // The caller's own options only: one inherited from a polluted Object.prototype (an EventSource of an attacker's,
+    // credentials) is not one the caller gave.
+    const own = <K extends keyof ConnectOptions>(key: K): ConnectOptions[K] =>
+      typeof given === 'object' && given !== null && Object.prototype.hasOwnProperty.call(given, key) ? given[key] : undefined;
+    const options: ConnectOptions = { EventSource: own('EventSource'), Observable: own('Observable'), withCredentials: own('withCredentials') };
     const EventSourceKey: unknown = options.EventSource ?? 'global';
     const key = `${options.withCredentials === true ? 'credentials' : 'anonymous'} ${url}`;
     let byUrl = registry.get(EventSourceKey);

@@ -74,9 +74,35 @@ describe('taskEventJson()', () => {
     }
     const withToJson = { ...event, toJSON: () => ({ replaced: true }) } as unknown as TaskEvent;
     expect(taskEventJson(withToJson, Redactor.DEFAULT)).to.equal('{"replaced":true}');
-    for (const odd of [null, 7, 'text', { ...event, type: 'toString' }, { ...event, seq: '1' }, { ...event, context: null }, { ...event, name: 'n'.repeat(5_000) }]) {
+    const extra = { ...event, extra: 1 };
+    const reordered = { seq: 1, type: 'completed', timestamp: 2, id: 3, name: 'n', context: {}, durationMs: 4 };
+    for (const odd of [null, 7, 'text', { ...event, type: 'toString' }, { ...event, seq: '1' }, { ...event, durationMs: '4' }, { ...event, context: null }, { ...event, name: 'n'.repeat(5_000) }, extra, reordered]) {
       expect(taskEventJson(odd as unknown as TaskEvent, Redactor.DEFAULT)).to.equal(Redactor.DEFAULT.stringify(odd));
     }
+  });
+
+  it('stays within the walk’s limits: a huge context and a huge error share one budget, and a context pointing back to the event is circular', () => {
+    const big = 'x'.repeat(700 * 1024);
+    const event = {
+      type: 'failed',
+      seq: 1,
+      timestamp: 2,
+      id: 3,
+      name: 'huge',
+      context: { a: big, nodes: Array.from({ length: 900 }, (_, index) => ({ index, more: [index, index] })) },
+      error: Object.assign(new Error(big), { cause: { b: big } }),
+      durationMs: 4,
+    } as unknown as TaskEvent;
+    const fast = taskEventJson(event, Redactor.DEFAULT);
+    const walked = Redactor.DEFAULT.stringify(event);
+    expect(() => JSON.parse(fast)).to.not.throw();
+    expect(fast.length).to.be.at.most(walked.length + 2_048); // within a kilobyte or two of the walk's own output
+    expect(fast.length).to.be.below(1.2 * 1024 * 1024);
+
+    const circular = { type: 'started', seq: 1, timestamp: 2, id: 3, name: 'loop', context: {} as Record<string, unknown> };
+    circular.context.self = circular;
+    circular.context.again = { event: circular };
+    expect(taskEventJson(circular as unknown as TaskEvent, Redactor.DEFAULT)).to.equal(Redactor.DEFAULT.stringify(circular));
   });
 
   it('never throws on a hostile event: throwing getters and proxies give the walk’s output', () => {
