@@ -8,7 +8,7 @@
  *    `module: node16`, and CommonJS with the classic `module: commonjs` (node10 resolution). Each type-checks a
  *    small program that uses `agentflow-rx` and `agentflow-rx/client`, compiles it and runs it.
  * 4. Every `ts`/`tsx` block of README.md type-checked against the installed package (module nodenext, strict,
- *    no skipLibCheck) in a project that also has what the snippets import (redis, pino), and the blocks marked
+ *    no skipLibCheck) in a project that also has what the snippets import (redis, pino, the OpenTelemetry SDK), and the blocks marked
  *    `run` compiled and run.
  * 5. Bundles made with esbuild: the ES module program and the CommonJS one bundled for Node and run; the browser
  *    client bundled for browsers, with no Node built-in in it.
@@ -158,10 +158,25 @@ for (const project of projects) {
 
 // 4. README blocks
 step('README.md blocks against the installed package (module nodenext, strict, skipLibCheck false)');
-// The README's users have what its snippets import: a project of their own, with redis and pino.
+// The README's users have what its snippets import: a project of their own, with redis, pino and the OpenTelemetry SDK.
 const readme = path.join(work, 'readme');
 write(path.join(readme, 'package.json'), `${JSON.stringify({ name: 'scratch-readme', private: true, version: '1.0.0', type: 'module' }, null, 2)}\n`);
-run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...dependencies, `redis@${versionOf('redis')}`, `pino@${versionOf('pino')}`], readme, 'npm install (README project)');
+const OPEN_TELEMETRY = ['@opentelemetry/api', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base'];
+run(
+  'npm',
+  [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    ...dependencies,
+    `redis@${versionOf('redis')}`,
+    `pino@${versionOf('pino')}`,
+    ...OPEN_TELEMETRY.map((name) => `${name}@${versionOf(name)}`),
+  ],
+  readme,
+  'npm install (README project)',
+);
 const blocks = readmeBlocks(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
 const exported = barrelNames(ROOT);
 const fileOf = (block: ReadmeBlock): string => `block-${String(block.index).padStart(2, '0')}.${block.lang}`;
