@@ -151,9 +151,10 @@ function looksLikeToken(token: string): boolean {
 
 /**
  * A key and its separator as a key-value scan finds them: not preceded by a key character; a quoted key (or a
- * JSON-escaped one, `\\"key\\"`) may hold any character but quotes and line breaks, a bare one is a name.
+ * JSON-escaped one, `\\"key\\"`) may hold any character but quotes and line breaks, a bare one is a name. A value
+ * may start on the next line (`password=` at a line's end, the secret below it).
  */
-const KEY_THEN_SEPARATOR = /(?<![\w.$[\]%])(?:(\\?["'])([^"'\n\\]{1,64})\1|([A-Za-z_$][\w.$[\]%-]{0,63}))[ \t]{0,16}(?:=>|[=:]|%3[DdAa])[ \t]{0,16}/g;
+const KEY_THEN_SEPARATOR = /(?<![\w.$[\]%])(?:(\\?["'])([^"'\n\\]{1,64})\1|([A-Za-z_$][\w.$[\]%-]{0,63}))[ \t]{0,16}(?:=>|[=:]|%3[DdAa])[ \t]{0,16}(?:\r?\n[ \t]{0,16})?/g;
 
 /** Keys whose value is a whole header line (every cookie of it, a scheme and its token). */
 const LINE_VALUED_KEY = /cookie|authori[sz]ation/;

@@ -415,10 +415,21 @@ export class RedisStreamsSubscriber {
   /** A view Observable: the current value on subscribe, then a new one after each read that changed it. */
   #viewStream<T>(which: 'counts' | 'tasks' | 'workers', current: () => T): Observable<T> {
     return new GuardedObservable<T>((subscriber) => {
-      subscriber.next(current());
+      // Counts that did not change are not sent again (a heartbeat that only confirms them changes the view, not
+      // its counts): compared as JSON, small next to the work of reading the entries.
+      const first = current();
+      let last = which === 'counts' ? JSON.stringify(first) : undefined;
+      subscriber.next(first);
       return this.#signals$.subscribe({
         next: (signal) => {
-          if (signal.kind === 'view' && signal[which]) subscriber.next(current());
+          if (signal.kind !== 'view' || !signal[which]) return;
+          const value = current();
+          if (last !== undefined) {
+            const text = JSON.stringify(value);
+            if (text === last) return;
+            last = text;
+          }
+          subscriber.next(value);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

@@ -520,26 +520,40 @@ export class BackgroundTaskManager implements AsyncDisposable {
 
   /**
    * Launches `run` through the instrumentations' wrappers, outermost first. Total: a wrapper that throws or never
-   * calls `launch` is counted, and the task is launched all the same, once.
+   * calls `launch` is counted, and the task is launched all the same, once. Each wrapper's `launch` works once, and
+   * only while the wrapper runs: a second call, or one after it returned, does nothing (an inner wrapper never runs
+   * twice, nor late).
    */
   #launchWrapped(run: AnyTaskRun, wrappers: readonly TaskLaunchWrapper[]): void {
     let launched = false;
-    const launch = (): void => {
-      if (launched) return;
-      launched = true;
-      run.launch();
-    };
     const through = (index: number): void => {
       const wrapper = wrappers[index];
-      if (wrapper === undefined) return launch();
+      if (wrapper === undefined) {
+        if (!launched) {
+          launched = true;
+          run.launch();
+        }
+        return;
+      }
+      let open = true;
+      const inner = (): void => {
+        if (!open) return;
+        open = false;
+        through(index + 1);
+      };
       try {
-        wrapper(run, () => through(index + 1));
+        wrapper(run, inner);
       } catch (error) {
         this.#host.callbackFailed(error, 'a task launch wrapper');
+      } finally {
+        open = false;
       }
     };
     through(0);
-    launch();
+    if (!launched) {
+      launched = true;
+      run.launch();
+    }
   }
 
   static {

@@ -2,7 +2,9 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { CompiledGraph } from '../graph/compiled-graph';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { describeValue } from '../util/describe-value';
 import { loadOpenTelemetry } from './internal/load-open-telemetry';
+import { isRouted } from './internal/task-channel-router';
 import { GraphTelemetry } from './internal/graph-telemetry';
 import { TaskTelemetry } from './internal/task-telemetry';
 import { resolveOpenTelemetryOptions, type OpenTelemetryOptions } from './open-telemetry-options';
@@ -55,13 +57,16 @@ export interface OpenTelemetryInstrumentation extends Disposable {
  * count as cancelled), `agentflow.task.duration` (histogram, `s`, creation to final status),
  * `agentflow.tasks.active` and `agentflow.tasks.detached` (up-down counters).
  *
- * Without it, a manager pays one field check per task and one `hasSubscribers` check per lifecycle step.
+ * Without it, a manager pays one field check per task and one `hasSubscribers` check per lifecycle step. A manager
+ * is instrumented once at a time; its instrumentation stops by itself when the manager shuts down (or its graph
+ * closes).
  *
  * @param target - a `BackgroundTaskManager`, or a `CompiledGraph` (its task manager is instrumented).
  * @param options - providers (default the global ones), context keys to record, the cardinality guard.
  * @returns the running instrumentation.
  * @throws {@link MissingPeerDependencyError} when `@opentelemetry/api` is not installed.
- * @throws {@link InvalidArgumentError} when `target` or an option is not acceptable.
+ * @throws {@link InvalidArgumentError} when `target` or an option is not acceptable, when `target` is instrumented
+ * already, or when a provider throws while giving its tracer, its meter or an instrument.
  * @example
  * ```ts
  * const instrumentation = instrumentOpenTelemetry(manager, { recordContext: ['tenantId'] });
@@ -75,16 +80,19 @@ export function instrumentOpenTelemetry<S extends object>(
 ): OpenTelemetryInstrumentation {
   const manager = managerOf(target);
   const resolved = resolveOpenTelemetryOptions(options);
+  if (isRouted(manager)) {
+    throw new InvalidArgumentError('target', 'a manager (or graph) not instrumented already: stop() its instrumentation first', target);
+  }
   const api = loadOpenTelemetry('instrumentOpenTelemetry()');
   const tracerProvider = resolved.tracerProvider ?? api.trace.getTracerProvider();
   const meterProvider = resolved.meterProvider ?? api.metrics.getMeterProvider();
-  const tracer = tracerProvider.getTracer(OPEN_TELEMETRY_SCOPE) as Tracer;
-  const tasks = new TaskTelemetry(api, manager, {
-    tracer,
-    meter: meterProvider.getMeter(OPEN_TELEMETRY_SCOPE) as Meter,
-    recordContext: resolved.recordContext,
-    maxTaskNames: resolved.maxTaskNames,
-  });
+  const tracer = fromProvider('tracerProvider', tracerProvider, () => tracerProvider.getTracer(OPEN_TELEMETRY_SCOPE) as Tracer);
+  const meter = fromProvider('meterProvider', meterProvider, () => meterProvider.getMeter(OPEN_TELEMETRY_SCOPE) as Meter);
+  const tasks = fromProvider(
+    'meterProvider',
+    meterProvider,
+    () => new TaskTelemetry(api, manager, { tracer, meter, recordContext: resolved.recordContext, maxTaskNames: resolved.maxTaskNames }),
+  );
   const runs = target instanceof CompiledGraph ? new GraphTelemetry(api, target as CompiledGraph<object>, tracer, manager.redactor) : undefined;
   const stop = (): void => {
     runs?.stop();
@@ -100,7 +108,24 @@ export function instrumentOpenTelemetry<S extends object>(
 }
 
 function managerOf(target: unknown): BackgroundTaskManager {
-  if (target instanceof BackgroundTaskManager) return target;
-  if (target instanceof CompiledGraph) return target.taskManager;
+  try {
+    const manager = target instanceof CompiledGraph ? target.taskManager : target;
+    // a real manager (not a Proxy of one, nor an object made from its prototype): its private state answers
+    if (manager instanceof BackgroundTaskManager && manager.redactor !== undefined) return manager;
+  } catch {
+    // fall through
+  }
   throw new InvalidArgumentError('target', 'a BackgroundTaskManager or a compiled graph', target);
+}
+
+/** What a provider gives: its tracer, its meter, the instruments of its meter; what it throws, refused by name. */
+function fromProvider<T>(argument: string, provider: unknown, make: () => T): T {
+  let made: T;
+  try {
+    made = make();
+  } catch (error) {
+    throw new InvalidArgumentError(argument, `an OpenTelemetry provider that works (it threw: ${describeValue(error, 200)})`, provider);
+  }
+  if (typeof made !== 'object' || made === null) throw new InvalidArgumentError(argument, 'an OpenTelemetry provider that gives an object', provider);
+  return made;
 }

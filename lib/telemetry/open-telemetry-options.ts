@@ -86,17 +86,44 @@ export function resolveOpenTelemetryOptions(given: OpenTelemetryOptions): Resolv
   const options = readOptions('options', given, ['tracerProvider', 'meterProvider', 'recordContext', 'maxTaskNames']);
   checkProvider('tracerProvider', options.tracerProvider, 'getTracer');
   checkProvider('meterProvider', options.meterProvider, 'getMeter');
-  const recordContext = options.recordContext;
-  if (recordContext !== undefined && (!Array.isArray(recordContext) || !recordContext.every((key) => typeof key === 'string' && key !== ''))) {
-    throw new InvalidArgumentError('recordContext', 'an array of non-empty strings (context keys)', recordContext);
-  }
+  const recordContext = readKeys(options.recordContext);
   checkNonNegativeInteger('maxTaskNames', options.maxTaskNames);
+  if (options.maxTaskNames !== undefined && options.maxTaskNames > MAX_TASK_NAMES) {
+    throw new InvalidArgumentError('maxTaskNames', `an integer from 0 to ${MAX_TASK_NAMES} (each name is a time series)`, options.maxTaskNames);
+  }
   return {
     tracerProvider: options.tracerProvider,
     meterProvider: options.meterProvider,
-    recordContext: recordContext === undefined ? DEFAULT_OPEN_TELEMETRY_OPTIONS.recordContext : [...recordContext],
+    recordContext,
     maxTaskNames: options.maxTaskNames ?? DEFAULT_OPEN_TELEMETRY_OPTIONS.maxTaskNames,
   };
+}
+
+/** The most distinct task names metrics may carry: past some thousands, a metrics backend suffers. */
+const MAX_TASK_NAMES = 10_000;
+
+/** The most context keys recorded on a span. */
+const MAX_RECORDED_KEYS = 64;
+
+/** `recordContext` read once, item by item: a list of at most 64 non-empty strings, with no hole. */
+function readKeys(given: unknown): readonly string[] {
+  if (given === undefined) return DEFAULT_OPEN_TELEMETRY_OPTIONS.recordContext;
+  const refuse = (): never => {
+    throw new InvalidArgumentError('recordContext', `an array of at most ${MAX_RECORDED_KEYS} non-empty strings (context keys)`, given);
+  };
+  const keys: string[] = [];
+  try {
+    if (!Array.isArray(given) || given.length > MAX_RECORDED_KEYS) return refuse();
+    for (let index = 0; index < given.length; index++) {
+      const key: unknown = given[index];
+      if (typeof key !== 'string' || key === '' || !Object.hasOwn(given, index)) return refuse();
+      keys.push(key);
+    }
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    return refuse();
+  }
+  return Object.freeze(keys);
 }
 
 function checkProvider(argument: string, value: unknown, method: string): void {

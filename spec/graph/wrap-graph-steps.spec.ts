@@ -76,6 +76,23 @@ describe('wrapGraphSteps()', () => {
     }
   });
 
+  it('runs an inner wrapper once per step, and never after the step began', async () => {
+    const inner: string[] = [];
+    const late: (() => Promise<unknown>)[] = [];
+    wrapGraphSteps(graph, (_step, proceed) => {
+      void proceed();
+      void proceed();
+      late.push(proceed);
+    });
+    wrapGraphSteps(graph, (step, proceed) => {
+      inner.push(step.node ?? step.kind);
+      void proceed();
+    });
+    await graph.invoke({});
+    for (const proceed of late) void proceed();
+    expect(inner).to.deep.equal(['run', 'a', 'b']);
+  });
+
   it('refuses what is not a compiled graph or a function, naming the argument', () => {
     expect(() => wrapGraphSteps({} as CompiledGraph<State>, () => undefined)).to.throw(InvalidArgumentError, 'graph');
     expect(() => wrapGraphSteps(graph, 1 as never)).to.throw(InvalidArgumentError, 'wrapper');

@@ -90,6 +90,8 @@ describe('redaction rules', () => {
       ['a PEM private key', 'key=\n-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n', 'key=\n[REDACTED]\n'],
       ['a PGP private key block', '-----BEGIN PGP PRIVATE KEY BLOCK-----\nxcLY\n-----END PGP PRIVATE KEY BLOCK-----', '[REDACTED]'],
       ['a secret pair after a plain one', 'Login failed: password: hunter2', 'Login failed: password: [REDACTED]'],
+      ['a value on the line after its key', 'password=\nhunter2', 'password=\n[REDACTED]'],
+      ['an indented value on the next line', 'token:\n  abc123tok', 'token:\n  [REDACTED]'],
       ['a quoted pair after a plain one', 'Error: token="a b c"', 'Error: token="[REDACTED]"'],
       ['a pair after a plain one with a colon', 'Config: api_key: x1y2', 'Config: api_key: [REDACTED]'],
       ['an escaped quote inside a JSON value', '{"password":"ab\\"cd"}', '{"password":"[REDACTED]"}'],

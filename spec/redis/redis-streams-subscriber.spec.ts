@@ -346,6 +346,29 @@ describe('RedisStreamsSubscriber', () => {
       }
     });
 
+    it('sends clusterCounts$ again only when the counts change, not on every heartbeat', async () => {
+      const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      const publisher = new RedisStreamsPublisher({ stream, workerId: 'w-steady' });
+      const mirror = mirrorTaskEvents(manager, publisher, { heartbeatMs: 50 });
+      try {
+        const viewer = subscriberFor({ consumer: 'counts-viewer' });
+        const seen: string[] = [];
+        const subscription = viewer.clusterCounts$.subscribe((counts) => seen.push(JSON.stringify(counts)));
+        await firstValueFrom(viewer.clusterWorkers$.pipe(filter((workers) => workers['w-steady'] !== undefined), timeout(5_000)));
+        await new Promise((resolve) => setTimeout(resolve, 600)); // about a dozen heartbeats, nothing changing
+        const settledCount = seen.length;
+        await manager.createTask(async () => 'x', { name: 'one' }).done;
+        await firstValueFrom(viewer.clusterCounts$.pipe(filter((counts) => counts.total.completed === 1), timeout(5_000)));
+        subscription.unsubscribe();
+        expect(settledCount).to.be.at.most(3); // the first value, the worker's arrival, and at most one more
+        expect(new Set(seen).size).to.equal(seen.length); // never the same counts twice in a row... nor at all here
+      } finally {
+        await mirror.stop();
+        await publisher.close();
+        await manager.shutdown();
+      }
+    });
+
     it('forgets the oldest tasks beyond maxTrackedTasks, counting them as untracked', async () => {
       const manager = new BackgroundTaskManager();
       const publisher = new RedisStreamsPublisher({ stream, workerId: 'w' });

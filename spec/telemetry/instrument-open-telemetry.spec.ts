@@ -175,8 +175,11 @@ describe('instrumentOpenTelemetry()', () => {
         throw new Error('no');
       }, { name: 'fails' });
       await small.waitForAll({ timeoutMs: 1_000, returnExceptions: true });
-      await small.shutdown();
-      small.createTask(async () => undefined, { name: 'late' }); // refused: shut down
+      const shuttingDown = small.shutdown();
+      small.createTask(async () => undefined, { name: 'late' }); // refused: shutting down
+      await shuttingDown;
+      await Promise.resolve(); // the instrumentation stops with its manager (a microtask after)
+      small.createTask(async () => undefined, { name: 'after' }); // no longer recorded
 
       expect(await otel.points('agentflow.tasks.created')).to.deep.equal([
         { attributes: { 'agentflow.task.name': 'held' }, value: 1 },
@@ -279,6 +282,69 @@ describe('instrumentOpenTelemetry()', () => {
       expect(instrumentation?.failures).to.equal(1);
     });
 
+    it('brings the up-down counters back to 0 whatever a span throws, and counts what it absorbed', async () => {
+      const throwingSpan = new Proxy({}, { get: () => () => { throw new Error('span down'); } });
+      const tracerProvider = { getTracer: () => ({ startSpan: () => throwingSpan }) };
+      instrument({ tracerProvider });
+      const release = deferred();
+      manager.createTask(async () => 'done', { name: 'ok' });
+      manager.createTask(() => release.promise, { name: 'open' });
+      await manager.createTask(async () => 'done', { name: 'ok' }).done;
+      instrumentation?.stop();
+      release.resolve();
+      const active = await otel.points('agentflow.tasks.active');
+      expect(active.every((point) => point.value === 0), JSON.stringify(active)).to.equal(true);
+      expect(instrumentation?.failures).to.be.greaterThan(0);
+    });
+
+    it('absorbs a context manager whose active() throws: tasks run, failures are counted', async () => {
+      const broken = { active: () => { throw new Error('no context'); }, with: (_: unknown, fn: () => unknown) => fn(), bind: <T>(_: unknown, target: T) => target, enable() { return this; }, disable() { return this; } };
+      context.disable();
+      context.setGlobalContextManager(broken as never);
+      try {
+        instrument();
+        expect(await manager.createTask(async () => 'ran').result()).to.equal('ran');
+        expect(instrumentation?.failures).to.be.greaterThan(0);
+      } finally {
+        context.disable();
+        otel.install();
+      }
+    });
+
+    it('refuses to instrument a manager twice, and stops by itself when the manager shuts down', async () => {
+      const first = instrument();
+      expect(() => instrumentOpenTelemetry(manager, { tracerProvider: otel.tracerProvider })).to.throw(InvalidArgumentError, 'instrumented already');
+      await manager.shutdown();
+      await Promise.resolve();
+      expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(false);
+      first.stop();
+      const again = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      instrumentOpenTelemetry(again, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider }).stop();
+      await again.shutdown();
+    });
+
+    it('shares the cardinality guard of one meter between instrumentations, and cuts long names', async () => {
+      const other = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      instrument({ maxTaskNames: 2 });
+      const second = instrumentOpenTelemetry(other, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider, maxTaskNames: 2 });
+      for (const name of ['a', 'b']) await manager.createTask(async () => undefined, { name }).done;
+      for (const name of ['c', 'd', 'x'.repeat(10_000)]) await other.createTask(async () => undefined, { name }).done;
+      const names = new Set((await otel.points('agentflow.tasks.created')).map((point) => point.attributes['agentflow.task.name']));
+      expect([...names].sort()).to.deep.equal(['a', 'b', 'other']);
+      expect(Math.max(...otel.finished().map((span) => span.name.length))).to.equal(256);
+      second.stop();
+      await other.shutdown();
+    });
+
+    it('refuses a provider that throws, naming it', () => {
+      const getTracer = () => {
+        throw new Error('tracer down');
+      };
+      expect(() => instrumentOpenTelemetry(manager, { tracerProvider: { getTracer } })).to.throw(InvalidArgumentError, 'tracerProvider');
+      expect(() => instrumentOpenTelemetry(manager, { meterProvider: { getMeter: () => null } })).to.throw(InvalidArgumentError, 'meterProvider');
+      expect(hasSubscribers(TASK_CHANNELS.settled)).to.equal(false);
+    });
+
     it('refuses a bad target or option with an InvalidArgumentError naming it', () => {
       const cases: [() => unknown, string][] = [
         [() => instrumentOpenTelemetry({} as BackgroundTaskManager), 'target'],
@@ -287,6 +353,11 @@ describe('instrumentOpenTelemetry()', () => {
         [() => instrumentOpenTelemetry(manager, { recordContext: 'tenantId' as never }), 'recordContext'],
         [() => instrumentOpenTelemetry(manager, { maxTaskNames: -1 }), 'maxTaskNames'],
         [() => instrumentOpenTelemetry(manager, { tracer: 1 } as never), '`tracer`'],
+        [() => instrumentOpenTelemetry(manager, { recordContext: new Proxy(['a'], { get: () => { throw new Error('x'); } }) }), 'recordContext'],
+        [() => instrumentOpenTelemetry(manager, { recordContext: [, 'a'] as string[] }), 'recordContext'],
+        [() => instrumentOpenTelemetry(manager, { maxTaskNames: 1e12 }), 'maxTaskNames'],
+        [() => instrumentOpenTelemetry(new Proxy(manager, {})), 'target'],
+        [() => instrumentOpenTelemetry(Object.create(BackgroundTaskManager.prototype) as BackgroundTaskManager), 'target'],
       ];
       for (const [call, argument] of cases) {
         expect(call, argument).to.throw(InvalidArgumentError).with.property('message').that.contains(argument);
@@ -364,7 +435,9 @@ describe('instrumentOpenTelemetry()', () => {
 
     it('marks a failed node and its run ERROR, redacted, and a cancelled run interrupted', async () => {
       const failing = graphWith(() => {
-        throw new Error('db password=hunter2 refused');
+        const error = new Error('db password=hunter2 refused');
+        error.name = `Authorization: Bearer abc.def.ghi password=hunter2 ${'x'.repeat(100_000)}`;
+        throw error;
       });
       instrumentation = instrumentOpenTelemetry(failing, { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
       const error = await failing.invoke({ n: 1 }).then(() => undefined, (rejection: unknown) => rejection);
@@ -373,6 +446,8 @@ describe('instrumentOpenTelemetry()', () => {
       expect(work.status.code).to.equal(SpanStatusCode.ERROR);
       expect(otel.span('agentflow.graph.run').status.code).to.equal(SpanStatusCode.ERROR);
       expect(JSON.stringify(otel.finished().map((span) => [span.status, span.events]))).to.not.contain('hunter2');
+      const type = String(work.events.find((event) => event.name === 'exception')?.attributes?.['exception.type']);
+      expect(type.length).to.be.at.most(256);
       instrumentation.stop();
       await failing.close();
 

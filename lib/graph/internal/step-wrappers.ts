@@ -24,13 +24,23 @@ export function runWrapped<T>(
     result ??= proceed();
     return result;
   };
+  // Each wrapper's `proceed` works once, and only while the wrapper runs: later calls get the step's promise and
+  // do nothing else (an inner wrapper never runs twice, nor after the step began).
   const through = (index: number): Promise<unknown> => {
     const wrapper = wrappers[index];
     if (wrapper === undefined) return once();
+    let open = true;
+    const inner = (): Promise<unknown> => {
+      if (!open) return once();
+      open = false;
+      return through(index + 1);
+    };
     try {
-      wrapper(step, () => through(index + 1));
+      wrapper(step, inner);
     } catch (error) {
       failed(error);
+    } finally {
+      open = false;
     }
     return once();
   };

@@ -115,10 +115,13 @@ export class ClusterView {
   /**
    * Folds one entry into the view.
    *
-   * @param now - the viewer's clock when it read the entry, in ms since the epoch: liveness is judged on the
-   * viewer's clock alone (an entry's stream id says Redis's, which may run ahead or carry a hand-written future id).
+   * @param now - the viewer's clock when it read the entry, in ms since the epoch. An entry counts as seen when Redis
+   * took it (its stream id's time) when that is earlier, never later: a viewer that starts late and reads a crashed
+   * worker's last heartbeat, written minutes ago, does not take the worker for alive; a stream id in the future (a
+   * clock ahead, a hand-written id) counts as now.
    */
-  apply(entry: StreamEntry, now = Date.now()): ViewChange {
+  apply(entry: StreamEntry, given = Date.now()): ViewChange {
+    const now = Math.min(given, idTime(entry.streamId));
     if (entry.kind === 'event') {
       // A published event shows that a known worker is alive; it does not make one known.
       const known = entry.workerId === undefined ? undefined : this.#find(entry.workerId);
@@ -449,4 +452,11 @@ function taskIdOf(key: string): number {
 /** Whether a mirrored reason is a `TaskDroppedError` (a task shed by `'drop-oldest'`), as JSON carried it. */
 function isDroppedError(reason: unknown): boolean {
   return typeof reason === 'object' && reason !== null && (reason as { code?: unknown }).code === 'TASK_DROPPED';
+}
+
+/** The time in a stream id (`<ms>-<seq>`), or `Infinity` for an id that has none. */
+function idTime(streamId: string): number {
+  const dash = streamId.indexOf('-');
+  const ms = Number(dash === -1 ? streamId : streamId.slice(0, dash));
+  return Number.isFinite(ms) && ms >= 0 ? ms : Infinity;
 }

@@ -102,7 +102,7 @@ export class TaskLogger {
       const message =
         `Work of background task ${this.#name(run.name)} ${how} ${ms(ageMs)} after creation, ` +
         `after the task was ${run.status === 'timed_out' ? 'timed out' : 'cancelled'}`;
-      this.#logger.log('debug', message, this.#logger.structured ? this.#fields(run) : undefined);
+      this.#line('debug', run, message, undefined, false);
     } catch {
       this.#formatFailures++;
     }
@@ -139,10 +139,11 @@ export class TaskLogger {
     return quoteName(this.#redactor.text(name));
   }
 
-  #line(level: LogLevelName, run: AnyTaskRun, message: string, error?: unknown): void {
+  #line(level: LogLevelName, run: AnyTaskRun, message: string, error?: unknown, withContext = true): void {
     const extra = this.#extra(run);
-    if (this.#logger.structured) this.#logger.log(level, message, extra === undefined ? this.#fields(run) : { ...this.#fields(run), ...extra }, error);
-    else this.#logger.log(level, `${message}${this.#context(run)}${extra === undefined ? '' : pairs(extra)}`, undefined, error);
+    // the library's own fields last: an instrumentation's fields never overwrite a task's status, name or context
+    if (this.#logger.structured) this.#logger.log(level, message, extra === undefined ? this.#fields(run) : { ...extra, ...this.#fields(run) }, error);
+    else this.#logger.log(level, `${message}${withContext ? this.#context(run) : ''}${extra === undefined ? '' : pairs(extra)}`, undefined, error);
   }
 
   /** The instrumentations' fields for a line about `run` (string values only); `undefined` when there are none. */
@@ -155,7 +156,8 @@ export class TaskLogger {
         const fields = provider(run);
         if (fields === undefined || fields === null) continue;
         for (const [key, value] of Object.entries(fields)) {
-          if (typeof value !== 'string') continue;
+          // a field name is a plain name (no space, '=' or quote could forge another pair in a text line)
+          if (typeof value !== 'string' || !FIELD_NAME.test(key)) continue;
           extra ??= {};
           extra[key] = value;
         }
@@ -193,12 +195,16 @@ export class TaskLogger {
 /** Fields as ` key=value` pairs at the end of a text line, each on one line (quoted when it needs to be). */
 function pairs(fields: Readonly<Record<string, string>>): string {
   let text = '';
-  for (const [key, value] of Object.entries(fields)) {
-    const line = oneLine(value);
-    text += ` ${oneLine(key)}=${/^[\w.:/-]*$/.test(line) ? line : `"${line.replace(/"/g, '\\"')}"`}`;
-  }
+  // a plain value as it is; any other quoted as JSON (quotes and backslashes escaped), then kept on one line
+  for (const [key, value] of Object.entries(fields)) text += ` ${key}=${PLAIN_VALUE.test(value) ? value : oneLine(JSON.stringify(value))}`;
   return text;
 }
+
+/** What an instrumentation's field may be called: letters, digits, `_`, `.` and `-`, at most 64 of them. */
+const FIELD_NAME = /^[\w.-]{1,64}$/;
+
+/** A value written without quotes. */
+const PLAIN_VALUE = /^[\w.:/-]+$/;
 
 /** A duration for a log line: whole milliseconds (the books keep fractions from the monotonic clock). */
 function ms(durationMs: number): string {

@@ -50,9 +50,10 @@ export class GraphTelemetry {
 
   #onStep(step: GraphStep, proceed: () => Promise<unknown>): void {
     const { context, trace, SpanKind } = this.#api;
-    const active = context.active();
     let span: Span | undefined;
+    let active = this.#api.ROOT_CONTEXT;
     try {
+      active = context.active();
       const attributes: Attributes = { 'agentflow.graph.run_id': this.#redactor.text(step.runId) };
       if (step.threadId !== undefined) attributes['agentflow.graph.thread_id'] = this.#redactor.text(step.threadId);
       if (step.node !== undefined) attributes['agentflow.graph.node'] = this.#redactor.text(step.node);
@@ -83,7 +84,7 @@ export class GraphTelemetry {
           span.addEvent('agentflow.graph.interrupted', { 'agentflow.graph.interrupt_reason': this.#redactor.describe(step.signal.reason) });
         } else {
           const message = this.#redactor.describe(failure.error);
-          span.recordException({ name: errorName(failure.error), message });
+          span.recordException({ name: this.#errorName(failure.error), message });
           span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message });
         }
       }
@@ -92,13 +93,16 @@ export class GraphTelemetry {
       this.#failures++;
     }
   }
-}
 
-function errorName(error: unknown): string {
-  try {
-    const name = (error as { name?: unknown } | null)?.name;
-    return typeof name === 'string' ? name : 'Error';
-  } catch {
-    return 'Error';
+  /** An error's name for an exception event: redacted, on one line, at most 256 characters. */
+  #errorName(error: unknown): string {
+    try {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (typeof name !== 'string') return 'Error';
+      const redacted = this.#redactor.text(name);
+      return redacted.length > 256 ? `${redacted.slice(0, 255)}…` : redacted;
+    } catch {
+      return 'Error';
+    }
   }
 }

@@ -1,15 +1,16 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Attributes, Counter, Histogram, Meter, Span, SpanContext, Tracer, UpDownCounter } from '@opentelemetry/api';
 import { TaskDroppedError } from '../../errors/task-dropped-error';
 import type { Redactor } from '../../redaction/redactor';
 import type { BackgroundTaskManager } from '../../tasks/background-task-manager';
-import { TASK_CHANNELS, type TaskChannelMessage, type TaskSettledMessage } from '../../tasks/task-channels';
+import type { TaskChannelMessage, TaskSettledMessage } from '../../tasks/task-channels';
+import type { Subscription } from 'rxjs';
 import type { TaskHandle } from '../../tasks/task-handle';
 import { addTaskLogFields } from '../../tasks/add-task-log-fields';
 import { wrapTaskLaunch } from '../../tasks/wrap-task-launch';
 import type { TaskOutcome } from '../../tasks/task-outcome';
 import { isInstanceOf } from '../../util/promises';
 import type { OpenTelemetryModule } from './load-open-telemetry';
+import { routeTaskChannels } from './task-channel-router';
 import { TaskNameGuard, type TaskNameInfo } from './task-name-guard';
 
 /** What a {@link TaskTelemetry} records with. */
@@ -25,8 +26,11 @@ const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.7
 
 /** What it keeps per task in flight: its span, and the name its metrics carry. */
 interface TaskRecord {
-  readonly span: Span;
+  /** Its span, when one could be started. */
+  readonly span: Span | undefined;
   readonly names: TaskNameInfo;
+  /** Whether it was counted in `agentflow.tasks.active` (so that it is taken out exactly once). */
+  readonly active: boolean;
 }
 
 /**
@@ -53,6 +57,8 @@ export class TaskTelemetry {
   readonly #detachedCount: UpDownCounter;
   readonly #removeLaunchWrapper: () => void;
   readonly #removeLogFields: () => void;
+  readonly #unroute: () => void;
+  readonly #stateSubscription: Subscription;
   /** Each task's span context, for its log lines (kept with the task, also after its span ended). */
   readonly #spanContexts = new WeakMap<TaskHandle<unknown>, SpanContext>();
   #failures = 0;
@@ -63,7 +69,7 @@ export class TaskTelemetry {
     this.#manager = manager;
     this.#redactor = manager.redactor;
     this.#settings = settings;
-    this.#names = new TaskNameGuard(settings.maxTaskNames, manager.redactor);
+    this.#names = new TaskNameGuard(settings.maxTaskNames, manager.redactor, settings.meter);
     const { meter } = settings;
     this.#created = meter.createCounter('agentflow.tasks.created', { description: 'Tasks accepted by the manager', unit: '{task}' });
     this.#settled = meter.createCounter('agentflow.tasks.settled', { description: 'Tasks that reached a final status', unit: '{task}' });
@@ -80,8 +86,11 @@ export class TaskTelemetry {
     });
     this.#removeLaunchWrapper = wrapTaskLaunch(manager, this.#onLaunch);
     this.#removeLogFields = addTaskLogFields(manager, this.#logFields);
-    subscribe(TASK_CHANNELS.settled, this.#onSettled);
-    subscribe(TASK_CHANNELS.workStopped, this.#onWorkStopped);
+    this.#unroute = routeTaskChannels(manager, { settled: this.#onSettled, workStopped: this.#onWorkStopped });
+    // A manager that shut down creates no more tasks: its instrumentation stops with it (nothing is left holding it).
+    this.#stateSubscription = manager.state$.subscribe((state) => {
+      if (state === 'shutdown') queueMicrotask(() => this.stop());
+    });
   }
 
   /** How many times recording threw (OpenTelemetry or a value), so far: each was absorbed. */
@@ -98,36 +107,65 @@ export class TaskTelemetry {
     this.#stopped = true;
     this.#removeLaunchWrapper();
     this.#removeLogFields();
-    unsubscribe(TASK_CHANNELS.settled, this.#onSettled);
-    unsubscribe(TASK_CHANNELS.workStopped, this.#onWorkStopped);
+    this.#unroute();
+    this.#stateSubscription?.unsubscribe();
     for (const record of this.#inFlight.values()) {
-      this.#guard(() => {
-        record.span.addEvent('agentflow.instrumentation.stopped');
-        record.span.end();
-        this.#active.add(-1, record.names.attributes);
-      });
+      if (record.active) this.#guard(() => this.#active.add(-1, record.names.attributes));
+      const { span } = record;
+      if (span !== undefined) {
+        this.#guard(() => {
+          span.addEvent('agentflow.instrumentation.stopped');
+          span.end();
+        });
+      }
     }
     this.#inFlight.clear();
     for (const names of this.#detached.values()) this.#guard(() => this.#detachedCount.add(-1, names.attributes));
     this.#detached.clear();
   }
 
-  /** In `createTask()`, in the caller's context: the span starts there, and the work is launched inside it. */
+  /**
+   * In `createTask()`, in the caller's context: the span starts there, and the work is launched inside it. The
+   * measurements and the span are guarded apart, and the books say what was done, so that whatever OpenTelemetry
+   * throws, the up-down counters come back to where they were.
+   */
   readonly #onLaunch = (task: TaskHandle<unknown>, launch: () => void): void => {
-    const { context, trace, SpanKind } = this.#api;
-    let inSpan = context.active();
+    const { context, trace, SpanKind, ROOT_CONTEXT } = this.#api;
+    let parent = ROOT_CONTEXT;
     this.#guard(() => {
-      const names = this.#names.of(task.name);
-      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': names.spanName };
+      parent = context.active();
+    });
+    let names: TaskNameInfo | undefined;
+    this.#guard(() => {
+      names = this.#names.of(task.name);
+    });
+    if (names === undefined) {
+      launch();
+      return;
+    }
+    const known = names;
+    let active = false;
+    this.#guard(() => {
+      this.#created.add(1, known.attributes);
+      this.#active.add(1, known.attributes);
+      active = true;
+    });
+    let span: Span | undefined;
+    let inSpan = parent;
+    this.#guard(() => {
+      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': known.spanName };
       if (task.timeoutMs !== undefined) attributes['agentflow.task.timeout_ms'] = task.timeoutMs;
       for (const key of this.#settings.recordContext) this.#recordContextKey(attributes, task, key);
-      const span = this.#settings.tracer.startSpan(names.spanName, { kind: SpanKind.INTERNAL, attributes }, inSpan);
-      this.#inFlight.set(task, { span, names });
-      if (span.isRecording()) this.#spanContexts.set(task, span.spanContext());
-      this.#created.add(1, names.attributes);
-      this.#active.add(1, names.attributes);
-      inSpan = trace.setSpan(inSpan, span);
+      span = this.#settings.tracer.startSpan(known.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+      inSpan = trace.setSpan(parent, span);
     });
+    this.#inFlight.set(task, { span, names: known, active });
+    if (span !== undefined) {
+      const started = span;
+      this.#guard(() => {
+        if (started.isRecording()) this.#spanContexts.set(task, started.spanContext());
+      });
+    }
     context.with(inSpan, launch);
   };
 
@@ -138,15 +176,13 @@ export class TaskTelemetry {
     return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
   };
 
-  readonly #onSettled = (message: unknown): void => {
-    const { manager, task, outcome, detached } = message as TaskSettledMessage;
-    if (manager !== this.#manager) return;
+  readonly #onSettled = (message: TaskSettledMessage): void => {
+    const { task, outcome, detached } = message;
     this.#guard(() => this.#settle(task, outcome, detached));
   };
 
-  readonly #onWorkStopped = (message: unknown): void => {
-    const { manager, task } = message as TaskChannelMessage;
-    if (manager !== this.#manager) return;
+  readonly #onWorkStopped = (message: TaskChannelMessage): void => {
+    const { task } = message;
     const names = this.#detached.get(task);
     if (names === undefined) return;
     this.#detached.delete(task);
@@ -162,19 +198,23 @@ export class TaskTelemetry {
     }
     if (record === undefined) return; // created before the instrumentation started
     this.#inFlight.delete(task);
-    const { names } = record;
+    const { names, span } = record;
     const attributes = names.settled(outcome.status);
-    this.#active.add(-1, names.attributes);
-    this.#settled.add(1, attributes);
-    this.#duration.record(outcome.durationMs / 1_000, attributes);
-    if (outcome.status === 'cancelled' && isInstanceOf(outcome.reason, TaskDroppedError)) {
-      this.#dropped.add(1, { 'agentflow.task.name': names.metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
-    }
+    if (record.active) this.#guard(() => this.#active.add(-1, names.attributes));
+    this.#guard(() => {
+      this.#settled.add(1, attributes);
+      this.#duration.record(outcome.durationMs / 1_000, attributes);
+      if (outcome.status === 'cancelled' && isInstanceOf(outcome.reason, TaskDroppedError)) {
+        this.#dropped.add(1, { 'agentflow.task.name': names.metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
+      }
+    });
     if (detached) {
-      this.#detached.set(task, names);
-      this.#detachedCount.add(1, names.attributes);
+      this.#guard(() => {
+        this.#detachedCount.add(1, names.attributes);
+        this.#detached.set(task, names);
+      });
     }
-    this.#endSpan(record.span, task, outcome, detached);
+    if (span !== undefined) this.#guard(() => this.#endSpan(span, task, outcome, detached));
   }
 
   #endSpan(span: Span, task: TaskHandle<unknown>, outcome: TaskOutcome<unknown>, detached: boolean): void {
@@ -228,9 +268,9 @@ export class TaskTelemetry {
     }
     const name = `agentflow.task.context.${key}`;
     if (this.#redactor.isSecretKey(key)) attributes[name] = '[REDACTED]';
-    else if (typeof value === 'string') attributes[name] = this.#redactor.text(value);
+    else if (typeof value === 'string') attributes[name] = cut(this.#redactor.text(value));
     else if (typeof value === 'number' || typeof value === 'boolean') attributes[name] = value;
-    else if (value !== undefined) attributes[name] = this.#redactor.describe(value);
+    else if (value !== undefined) attributes[name] = cut(this.#redactor.describe(value));
   }
 
   #guard(record: () => void): void {
@@ -240,4 +280,12 @@ export class TaskTelemetry {
       this.#failures++;
     }
   }
+}
+
+/** The longest context value recorded on a span. */
+const MAX_ATTRIBUTE_LENGTH = 1_024;
+
+/** `text` cut to {@link MAX_ATTRIBUTE_LENGTH}, with `…`. */
+function cut(text: string): string {
+  return text.length > MAX_ATTRIBUTE_LENGTH ? `${text.slice(0, MAX_ATTRIBUTE_LENGTH - 1)}…` : text;
 }

@@ -427,6 +427,19 @@ describe('ClusterView', () => {
       expect(view.counts().total).to.include({ created: 5, completed: 5 });
     });
 
+    it('takes an entry as seen when Redis took it, if earlier: a late viewer reading an old heartbeat sees the worker lost at once', () => {
+      const view = new ClusterView({ ...limits(100), workerTimeoutMs: 1_000 });
+      view.apply(heartbeat('crashed', 10_000, { tasks: [1] }), 70_000); // written a minute before this viewer read it
+      view.apply(heartbeat('alive', 69_900, { tasks: [2] }), 70_000);
+      view.apply(heartbeat('ahead', 99_000, { tasks: [3] }), 70_000); // a stream id in the future counts as now
+      view.expire(70_001);
+      expect(view.workers()['crashed']?.status).to.equal('lost');
+      expect(view.workers()['alive']?.status).to.equal('alive');
+      expect(view.workers()['ahead']?.status).to.equal('alive');
+      expect(view.expire(71_000)).to.deep.equal(BOTH);
+      expect(view.workers()['ahead']?.status).to.equal('lost'); // seen at 70,000 by the viewer's clock, not at 99,000
+    });
+
     it('marks a worker silent for workerTimeoutMs lost: its tasks leave the list, its active tasks move to total.lost', () => {
       const view = new ClusterView({ ...limits(100), workerTimeoutMs: 1_000 });
       feed(view, heartbeat('w1', 10_000, { tasks: [1, 2] }));
