@@ -68,7 +68,7 @@ export const EVENT_MODEL_KEYS: readonly (keyof EventModelInit & string)[] = [
 /**
  * Builds a frozen {@link EventModel}, filling in the defaults.
  *
- * @param init - `event` and `eventType`, and any other field.
+ * @param given - `event` and `eventType`, and any other field.
  * @returns the event.
  * @throws {@link InvalidArgumentError} when a field has the wrong type or `event`/`eventType` is unknown.
  * @example
