@@ -130,42 +130,39 @@ export class TaskTelemetry {
    * throws, the up-down counters come back to where they were.
    */
   readonly #onLaunch = (task: TaskHandle<unknown>, launch: () => void): void => {
-    const { context, trace, SpanKind, ROOT_CONTEXT } = this.#api;
-    let parent = ROOT_CONTEXT;
-    this.#guard(() => {
+    // try/catch blocks rather than guard closures: this runs in every createTask()
+    const { context, trace, SpanKind } = this.#api;
+    let parent = this.#api.ROOT_CONTEXT;
+    let names: TaskNameInfo;
+    try {
       parent = context.active();
-    });
-    let names: TaskNameInfo | undefined;
-    this.#guard(() => {
       names = this.#names.of(task.name);
-    });
-    if (names === undefined) {
+    } catch {
+      this.#failures++;
       launch();
       return;
     }
-    const known = names;
     let active = false;
-    this.#guard(() => {
-      this.#created.add(1, known.attributes);
-      this.#active.add(1, known.attributes);
+    try {
+      this.#created.add(1, names.attributes);
+      this.#active.add(1, names.attributes);
       active = true;
-    });
+    } catch {
+      this.#failures++;
+    }
     let span: Span | undefined;
     let inSpan = parent;
-    this.#guard(() => {
-      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': known.spanName };
+    try {
+      const attributes: Attributes = { 'agentflow.task.id': task.id, 'agentflow.task.name': names.spanName };
       if (task.timeoutMs !== undefined) attributes['agentflow.task.timeout_ms'] = task.timeoutMs;
       for (const key of this.#settings.recordContext) this.#recordContextKey(attributes, task, key);
-      span = this.#settings.tracer.startSpan(known.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+      span = this.#settings.tracer.startSpan(names.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
       inSpan = trace.setSpan(parent, span);
-    });
-    this.#inFlight.set(task, { span, names: known, active });
-    if (span !== undefined) {
-      const started = span;
-      this.#guard(() => {
-        if (started.isRecording()) this.#spanContexts.set(task, started.spanContext());
-      });
+      if (span.isRecording()) this.#spanContexts.set(task, span.spanContext());
+    } catch {
+      this.#failures++;
     }
+    this.#inFlight.set(task, { span, names, active });
     context.with(inSpan, launch);
   };
 
@@ -177,8 +174,11 @@ export class TaskTelemetry {
   };
 
   readonly #onSettled = (message: TaskSettledMessage): void => {
-    const { task, outcome, detached } = message;
-    this.#guard(() => this.#settle(task, outcome, detached));
+    try {
+      this.#settle(message.task, message.outcome, message.detached);
+    } catch {
+      this.#failures++;
+    }
   };
 
   readonly #onWorkStopped = (message: TaskChannelMessage): void => {
@@ -199,22 +199,39 @@ export class TaskTelemetry {
     if (record === undefined) return; // created before the instrumentation started
     this.#inFlight.delete(task);
     const { names, span } = record;
-    const attributes = names.settled(outcome.status);
-    if (record.active) this.#guard(() => this.#active.add(-1, names.attributes));
-    this.#guard(() => {
+    // each part guarded apart (try/catch, not closures: this runs for every task), so that one that throws never
+    // keeps another from its books
+    if (record.active) {
+      try {
+        this.#active.add(-1, names.attributes);
+      } catch {
+        this.#failures++;
+      }
+    }
+    try {
+      const attributes = names.settled(outcome.status);
       this.#settled.add(1, attributes);
       this.#duration.record(outcome.durationMs / 1_000, attributes);
       if (outcome.status === 'cancelled' && isInstanceOf(outcome.reason, TaskDroppedError)) {
         this.#dropped.add(1, { 'agentflow.task.name': names.metricName, 'agentflow.drop.reason': outcome.reason.dropReason });
       }
-    });
+    } catch {
+      this.#failures++;
+    }
     if (detached) {
-      this.#guard(() => {
+      try {
         this.#detachedCount.add(1, names.attributes);
         this.#detached.set(task, names);
-      });
+      } catch {
+        this.#failures++;
+      }
     }
-    if (span !== undefined) this.#guard(() => this.#endSpan(span, task, outcome, detached));
+    if (span === undefined) return;
+    try {
+      this.#endSpan(span, task, outcome, detached);
+    } catch {
+      this.#failures++;
+    }
   }
 
   #endSpan(span: Span, task: TaskHandle<unknown>, outcome: TaskOutcome<unknown>, detached: boolean): void {
