@@ -1,3 +1,5 @@
+import { ONCE } from './once-listener';
+
 /** Something that can be cancelled by a caller's signal. */
 export interface CallerCancellable {
   cancelFromCaller(reason: unknown): void;
@@ -20,7 +22,7 @@ export class CallerSignalLinks {
     if (targets === undefined) {
       targets = new Set();
       this.#links.set(signal, targets);
-      signal.addEventListener('abort', this.#onAbort, { once: true });
+      signal.addEventListener('abort', this.#onAbort, ONCE);
     }
     targets.add(target);
   }

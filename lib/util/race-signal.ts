@@ -1,5 +1,6 @@
 import { isPromiseLike } from './is-promise-like';
 import { ignoreOutcome } from './noop';
+import { ONCE } from './once-listener';
 
 /**
  * Settles with `value`, or rejects with `signal.reason` as soon as the signal aborts, whichever comes first.
@@ -13,7 +14,7 @@ export function raceSignal<T>(value: T | PromiseLike<T>, signal: AbortSignal): P
   if (!isPromiseLike(value)) return Promise.resolve(value);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, ONCE);
     Promise.resolve(value).then(
       (result) => {
         signal.removeEventListener('abort', onAbort);

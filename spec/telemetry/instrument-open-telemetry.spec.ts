@@ -297,6 +297,26 @@ describe('instrumentOpenTelemetry()', () => {
       expect(instrumentation?.failures).to.be.greaterThan(0);
     });
 
+    it('still ends a span whose other methods throw', async () => {
+      let ended = 0;
+      const span = new Proxy(
+        {},
+        {
+          get: (_target, key) =>
+            key === 'end'
+              ? () => void ended++
+              : () => {
+                  throw new Error(`${String(key)} down`);
+                },
+        },
+      );
+      instrument({ tracerProvider: { getTracer: () => ({ startSpan: () => span }) } });
+      await manager.createTask(async () => {
+        throw new Error('failed');
+      }).done;
+      expect(ended).to.equal(1);
+    });
+
     it('absorbs a context manager whose active() throws: tasks run, failures are counted', async () => {
       const broken = { active: () => { throw new Error('no context'); }, with: (_: unknown, fn: () => unknown) => fn(), bind: <T>(_: unknown, target: T) => target, enable() { return this; }, disable() { return this; } };
       context.disable();

@@ -68,6 +68,8 @@ describe('a polluted Object.prototype', () => {
     threadId: 'attacker-thread',
     withCredentials: true,
     recordContext: ['secret'],
+    signal: 42, // Node reads listener options' signal: an inherited one made addEventListener throw
+    capture: true,
   };
 
   /** Runs `check` with every key of `pollution` on Object.prototype, and takes them away after. */

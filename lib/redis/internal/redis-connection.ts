@@ -1,3 +1,4 @@
+import { ONCE } from '../../util/once-listener';
 import type { LogSink } from '../../logging/guarded-logger';
 import { RateLimitedWarning } from '../../logging/rate-limited-warning';
 import { Redactor } from '../../redaction/redactor';
@@ -227,6 +228,6 @@ export function waitForReady(client: RedisStreamsClient, signal: AbortSignal): P
       reject(signal.reason);
     };
     client.once('ready', onReady);
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, ONCE);
   });
 }

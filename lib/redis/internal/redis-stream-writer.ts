@@ -1,3 +1,4 @@
+import { ONCE } from '../../util/once-listener';
 import { PublishFailedError } from '../../errors/publish-failed-error';
 import type { LogSink } from '../../logging/guarded-logger';
 import { RateLimitedWarning } from '../../logging/rate-limited-warning';
@@ -488,7 +489,7 @@ export class RedisStreamWriter {
       };
       watched = { entries, onAbort };
       this.#abortWatch.set(signal, watched);
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, ONCE);
     }
     watched.entries.add(pending);
   }

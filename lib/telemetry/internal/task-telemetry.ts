@@ -235,6 +235,20 @@ export class TaskTelemetry {
   }
 
   #endSpan(span: Span, task: TaskHandle<unknown>, outcome: TaskOutcome<unknown>, detached: boolean): void {
+    // what the span records, then its end, each attempted whatever the other does
+    try {
+      this.#recordOutcome(span, task, outcome, detached);
+    } catch {
+      this.#failures++;
+    }
+    try {
+      span.end();
+    } catch {
+      this.#failures++;
+    }
+  }
+
+  #recordOutcome(span: Span, task: TaskHandle<unknown>, outcome: TaskOutcome<unknown>, detached: boolean): void {
     const { SpanStatusCode } = this.#api;
     span.setAttribute('agentflow.task.status', outcome.status);
     switch (outcome.status) {
@@ -255,7 +269,6 @@ export class TaskTelemetry {
         break;
     }
     if (detached) span.addEvent('agentflow.task.detached', { 'agentflow.task.detached': true });
-    span.end();
   }
 
   /** An exception for `recordException()`: its name, its message and its stack, redacted. */
