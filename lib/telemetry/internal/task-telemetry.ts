@@ -42,7 +42,6 @@ interface TaskRecord {
  */
 export class TaskTelemetry {
   readonly #api: OpenTelemetryModule;
-  readonly #manager: BackgroundTaskManager;
   readonly #redactor: Redactor;
   readonly #settings: TaskTelemetrySettings;
   readonly #names: TaskNameGuard;
@@ -66,7 +65,6 @@ export class TaskTelemetry {
 
   constructor(api: OpenTelemetryModule, manager: BackgroundTaskManager, settings: TaskTelemetrySettings) {
     this.#api = api;
-    this.#manager = manager;
     this.#redactor = manager.redactor;
     this.#settings = settings;
     this.#names = new TaskNameGuard(settings.maxTaskNames, manager.redactor, settings.meter);
