@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { BackgroundTaskManager } from './background-task-manager';
+import type { BackgroundTaskManager } from './background-task-manager';
+import { addManagerHook } from './internal/add-manager-hook';
 import { instrumentationAccess } from './internal/instrumentation-access';
 import type { TaskLogFields } from './task-log-fields';
 
@@ -16,9 +16,5 @@ import type { TaskLogFields } from './task-log-fields';
  * ```
  */
 export function addTaskLogFields(manager: BackgroundTaskManager, fields: TaskLogFields): () => void {
-  if (!(manager instanceof BackgroundTaskManager)) throw new InvalidArgumentError('manager', 'a BackgroundTaskManager', manager);
-  if (typeof fields !== 'function') throw new InvalidArgumentError('fields', 'a function (task) => fields', fields);
-  const add = instrumentationAccess.addLogFields;
-  if (add === undefined) throw new Error('BackgroundTaskManager did not initialise its log fields');
-  return add(manager, fields);
+  return addManagerHook(instrumentationAccess.addLogFields, manager, fields, 'fields', '(task) => fields');
 }

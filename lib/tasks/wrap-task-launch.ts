@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors/invalid-argument-error';
-import { BackgroundTaskManager } from './background-task-manager';
+import type { BackgroundTaskManager } from './background-task-manager';
+import { addManagerHook } from './internal/add-manager-hook';
 import { instrumentationAccess } from './internal/instrumentation-access';
 import type { TaskLaunchWrapper } from './task-launch-wrapper';
 
@@ -19,9 +19,5 @@ import type { TaskLaunchWrapper } from './task-launch-wrapper';
  * ```
  */
 export function wrapTaskLaunch(manager: BackgroundTaskManager, wrapper: TaskLaunchWrapper): () => void {
-  if (!(manager instanceof BackgroundTaskManager)) throw new InvalidArgumentError('manager', 'a BackgroundTaskManager', manager);
-  if (typeof wrapper !== 'function') throw new InvalidArgumentError('wrapper', 'a function (task, launch) => void', wrapper);
-  const add = instrumentationAccess.addLaunchWrapper;
-  if (add === undefined) throw new Error('BackgroundTaskManager did not initialise its launch wrappers');
-  return add(manager, wrapper);
+  return addManagerHook(instrumentationAccess.addLaunchWrapper, manager, wrapper, 'wrapper', '(task, launch) => void');
 }
