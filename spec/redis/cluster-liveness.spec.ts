@@ -10,7 +10,7 @@ import {
   type ClusterWorkers,
 } from '../../lib';
 import { capturingLogger, untilAborted } from '../support/helpers';
-import { adminClient, deleteKeys, OwnRedis, randomPrefix, REDIS_URL, requireRedis } from '../support/redis';
+import { adminClient, deleteKeys, randomPrefix, REDIS_URL, requireRedis, useOwnRedis } from '../support/redis';
 import { spawnLibraryChild } from '../support/run-in-child';
 import type { RedisStreamsClient } from '../../lib';
 
@@ -163,17 +163,11 @@ describe('cluster view liveness (Redis)', function () {
   });
 
   describe('Redis trouble during a burst (a redis-server of its own)', () => {
-    let redis: OwnRedis | undefined;
-    before(async () => {
-      redis = await OwnRedis.start();
-    });
-    after(async () => {
-      await redis?.close();
-    });
+    const ownRedis = useOwnRedis();
 
     for (const trouble of ['CLIENT KILL', 'CLIENT PAUSE'] as const) {
       it(`ends with the view equal to the worker's own counts within two heartbeats after ${trouble} during a burst`, async () => {
-        const own = redis as OwnRedis;
+        const own = ownRedis();
         const stream = `${trouble.replace(' ', '-').toLowerCase()}:events`;
         const admin = await adminClient(own.url);
         const quiet = capturingLogger('silent').logger;

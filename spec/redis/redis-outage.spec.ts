@@ -18,11 +18,11 @@ import {
   adminClient,
   CLOSED_PORT_URL,
   deleteKeys,
-  OwnRedis,
   randomPrefix,
   REDIS_URL,
   redisAnswers,
   requireRedis,
+  useOwnRedis,
   waitFor,
 } from '../support/redis';
 
@@ -46,18 +46,11 @@ function event(i: number): EventModel {
 
 describe('Redis outages', () => {
   describe('Redis restarted mid-run (a redis-server of its own: the shared one is never stopped)', function () {
-    let redis: OwnRedis | undefined;
-    before(async function () {
-      await requireRedis(this);
-      redis = await OwnRedis.start();
-    });
-    after(async () => {
-      await redis?.close();
-    });
+    const ownRedis = useOwnRedis();
 
     it('the publisher reconnects by itself, the subscriber recreates its group, and every lost event is counted', async function () {
       this.timeout(25_000);
-      const own = redis as OwnRedis;
+      const own = ownRedis();
       const stream = 'restart:events';
       const quiet = capturingLogger('warn');
       const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
@@ -124,17 +117,10 @@ describe('Redis outages', () => {
 
   describe('Redis hung (its process frozen: connections up, nothing answered; a redis-server of its own)', function () {
     this.timeout(20_000);
-    let redis: OwnRedis | undefined;
-    before(async function () {
-      await requireRedis(this);
-      redis = await OwnRedis.start();
-    });
-    after(async () => {
-      await redis?.close();
-    });
+    const ownRedis = useOwnRedis();
 
     it('fails what gets no reply within publishTimeoutMs, drops the hung connection and opens a new one, and delivers again once Redis answers', async () => {
-      const own = redis as OwnRedis;
+      const own = ownRedis();
       const publisher = new RedisStreamsPublisher({ url: own.url, stream: 'hung', publishTimeoutMs: 300, closeTimeoutMs: 200, logger: capturingLogger('silent').logger });
       try {
         await publisher.publish(event(0));

@@ -181,3 +181,25 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await sleep(20);
   }
 }
+
+/**
+ * A redis-server of the suite's own, started before its specs (skipping them as `requireRedis` does when no Redis
+ * is installed) and stopped after them: for outage, restart and pause specs, which must leave the machine's Redis
+ * alone.
+ *
+ * @returns a function that gives the running server, in a spec.
+ */
+export function useOwnRedis(): () => OwnRedis {
+  let redis: OwnRedis | undefined;
+  before(async function () {
+    await requireRedis(this);
+    redis = await OwnRedis.start();
+  });
+  after(async () => {
+    await redis?.close();
+  });
+  return () => {
+    if (redis === undefined) throw new Error('the suite has no redis-server of its own running');
+    return redis;
+  };
+}
