@@ -38,7 +38,17 @@ export type {
 } from './tasks/task-outcome';
 export type { TaskInfo } from './tasks/task-info';
 export type { TaskCounts } from './tasks/task-counts';
-export type { WaitForAllOptions, WaitResult } from './tasks/wait-result';
+export type { WaitOptions, WaitResult } from './tasks/wait-result';
+export {
+  TASK_FILTER_KEYS,
+  type TaskFilter,
+  type WaitForAllOptions,
+  type CancelAllOptions,
+  type TaskInfoOptions,
+} from './tasks/task-filter';
+export { NO_TASK_TAGS, type TaskTags } from './tasks/task-tags';
+export { TaskScope, getCurrentTaskScope } from './tasks/task-scope';
+export type { TaskScopeOptions, TaskScopeRunOptions, TaskScopeCloseOptions, TaskScopeCloseResult } from './tasks/task-scope-options';
 export type { ShutdownOptions, ShutdownStats, ManagerState } from './tasks/shutdown-stats';
 export type { ManagerStats } from './tasks/manager-stats';
 

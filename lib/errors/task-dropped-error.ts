@@ -1,9 +1,10 @@
 import { AgentflowError } from './agentflow-error';
 
 /**
- * Why a task was shed: `'overflow'` (the manager was at `maxPendingTasks`) or `'shutdown'` (it no longer accepts work).
+ * Why a task was shed: `'overflow'` (the manager was at `maxPendingTasks`), `'shutdown'` (it no longer accepts
+ * work) or `'scope_closed'` (it was created in a closed `TaskScope`).
  */
-export type DropReason = 'overflow' | 'shutdown';
+export type DropReason = 'overflow' | 'shutdown' | 'scope_closed';
 
 /**
  * The error of a task the manager refused or shed, so its work never ran (or was cut short by `'drop-oldest'`).
@@ -28,7 +29,9 @@ export class TaskDroppedError extends AgentflowError {
     const why =
       dropReason === 'shutdown'
         ? 'the manager is shut down and accepts no new tasks'
-        : 'the manager reached maxPendingTasks';
+        : dropReason === 'scope_closed'
+          ? 'its task scope is closed and accepts no new tasks'
+          : 'the manager reached maxPendingTasks';
     super('TASK_DROPPED', `Background task '${taskName}' was dropped: ${why}`);
     this.name = 'TaskDroppedError';
     this.taskName = taskName;

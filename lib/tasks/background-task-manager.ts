@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { TaskCancelledError } from '../errors/task-cancelled-error';
 import { TaskDroppedError, type DropReason } from '../errors/task-dropped-error';
@@ -9,6 +9,15 @@ import { callerSignalLinks } from '../util/caller-signal-links';
 import { NativePromise, followPromise } from '../util/promises';
 import { EmissionQueue, StreamSource } from '../util/stream-source';
 import { checkAbortSignal, checkBoolean, checkDelay, checkPlainObject, checkString, checkTimeout, readOptions, unknownOption } from '../util/validate';
+import { ambientFrames, ownScope, tagsOf } from './internal/ambient-scope';
+import { ScopeCore } from './internal/scope-core';
+import type { TaskGroup } from './internal/task-group';
+import { TaskIndex, type ResolvedFilter, type Selection } from './internal/task-index';
+import { task$, type SettlingHandle } from './internal/task-observable';
+import { TASK_FILTER_KEYS, type CancelAllOptions, type TaskFilter, type TaskInfoOptions, type WaitForAllOptions } from './task-filter';
+import { TaskScope, scopeCoreOf, type TaskScopeHost } from './task-scope';
+import type { TaskScopeCloseOptions, TaskScopeCloseResult, TaskScopeOptions } from './task-scope-options';
+import { NO_TASK_TAGS, type TaskTags } from './task-tags';
 import { DEFAULT_TASK_NAME, type CreateTaskOptions } from './create-task-options';
 import { checkWork } from './internal/check-work';
 import { DetachedWork } from './internal/detached-work';
@@ -30,11 +39,13 @@ import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
 import type { TaskInfo } from './task-info';
-import type { FinalTaskStatus } from './task-status';
+import { isFinalStatus, type FinalTaskStatus } from './task-status';
 import type { TaskWork } from './task-work';
-import type { WaitForAllOptions, WaitResult } from './wait-result';
+import type { WaitOptions, WaitResult } from './wait-result';
 
 const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
+const SCOPE_OPTION_KEYS = ['name', 'context', 'signal', 'timeoutMs', 'runId', 'threadId'] as const;
+const EMPTY_FILTER: ResolvedFilter = Object.freeze({ runId: undefined, threadId: undefined, name: undefined, scope: undefined });
 
 /**
  * Tracks fire-and-forget background tasks: each with a name, an optional timeout and context metadata.
@@ -77,6 +88,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
   readonly #detached = new DetachedWork<AnyTaskRun>();
   readonly #watchers = new Set<ManagerWatcher>();
   readonly #tally = new TaskTally();
+  /** The tasks by run, thread, scope and name, for filtered calls. */
+  readonly #index = new TaskIndex();
+  readonly #scheduler: SchedulerLike | undefined;
   #nextId = 1;
   #seq = 0;
   #callbackFailures = 0;
@@ -120,6 +134,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#defaultShutdownTimeoutMs = resolved.defaultShutdownTimeoutMs;
     this.#maxPendingTasks = resolved.maxPendingTasks;
     this.#overflow = resolved.overflow;
+    this.#scheduler = resolved.scheduler;
+    this.#host.scheduler = resolved.scheduler;
     this.#redactor = new Redactor(resolved.redact);
     this.#log = new TaskLogger(new GuardedLogger(resolved.logger, this.#redactor), this.#redactor, () => this.#logFields);
 
@@ -189,6 +205,51 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * ```
    */
   createTask<T>(work: TaskWork<T>, options?: CreateTaskOptions): TaskHandle<T> {
+    return this.#create(work, options, undefined);
+  }
+
+  /**
+   * A cold Observable of one tracked task per subscription: subscribing creates the task (as `createTask` does,
+   * in the subscriber's run and scope), its value is emitted and the Observable completes as soon as the task
+   * completes; a failure, timeout, cancellation or drop errors it (as `result()` rejects). **Unsubscribing cancels
+   * the task** (reason `'unsubscribed'`), so `switchMap` cancels stale work, while every task stays visible in
+   * `events$`, `counts$` and the dashboard. A refused task (a bad option, the `'reject'` policy) errors the
+   * subscription.
+   *
+   * @typeParam T - the work's result.
+   * @param work - what to run (a function receiving the task's signal, preferably).
+   * @param options - as for {@link createTask}.
+   * @returns the Observable.
+   * @example
+   * ```ts
+   * const results$ = query$.pipe(
+   *   switchMap((q) => manager.task$((signal) => search(q, { signal }), { name: 'search', timeoutMs: 5_000 })),
+   * );
+   * ```
+   */
+  task$<T>(work: TaskWork<T>, options?: CreateTaskOptions): Observable<T> {
+    return task$(() => this.#create(work, options, undefined));
+  }
+
+  /**
+   * A new scope of this manager: a group of tasks with its own counts, events, cancellation, waiting and close
+   * (see {@link TaskScope}). Made inside another scope of this manager (in `scope.run()`, or a graph run), it is
+   * that scope's child; it takes the run and thread of the code it is made in unless given its own.
+   *
+   * @param options - `name` (required), `context`, `signal`, `timeoutMs`, `runId`, `threadId` (see {@link TaskScopeOptions}).
+   * @returns the scope.
+   * @throws {@link InvalidArgumentError} when an option is missing or not acceptable.
+   * @example
+   * ```ts
+   * await using scope = manager.scope({ name: 'request', signal: request.signal });
+   * scope.createTask((signal) => audit(entry, { signal }), { name: 'audit' });
+   * ```
+   */
+  scope(options: TaskScopeOptions): TaskScope {
+    return this.#makeScope(options, ownScope(ambientFrames.getStore(), this));
+  }
+
+  #create<T>(work: TaskWork<T>, options: CreateTaskOptions | undefined, explicit: ScopeCore | undefined): SettlingHandle<T> {
     let name = DEFAULT_TASK_NAME;
     let timeoutMs: number | undefined;
     let context = EMPTY_TASK_CONTEXT;
@@ -223,12 +284,33 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     const kind = checkWork(work);
 
-    if (this.#state !== 'running') return this.#refuse(work, kind, name, context, 'shutdown');
+    // Where the task belongs: the scope given, or the one the caller runs in (if it is this manager's), and the
+    // run, thread and node of the code that creates it.
+    let tags = NO_TASK_TAGS;
+    let scope = explicit;
+    const frame = ambientFrames.getStore();
+    if (frame !== undefined) {
+      if (explicit === undefined) {
+        tags = tagsOf(frame);
+        scope = ownScope(frame, this);
+      } else {
+        tags = frame.scope.isWithin(explicit) ? tagsOf(frame) : explicit.tags;
+      }
+    } else if (explicit !== undefined) {
+      tags = explicit.tags;
+    }
+    if (scope !== undefined) {
+      if (scope.context !== undefined) context = context === EMPTY_TASK_CONTEXT ? scope.context : withScopeContext(scope.context, context);
+      timeoutMs ??= scope.timeoutMs;
+      if (scope.closed) return this.#refuse(work, kind, name, context, 'scope_closed', tags, scope.groups);
+    }
+
+    if (this.#state !== 'running') return this.#refuse(work, kind, name, context, 'shutdown', tags, scope?.groups);
     const full = this.#maxPendingTasks > 0 && this.#inFlight.size >= this.#maxPendingTasks;
-    if (full && this.#overflow === 'drop-newest') return this.#refuse(work, kind, name, context, 'overflow');
+    if (full && this.#overflow === 'drop-newest') return this.#refuse(work, kind, name, context, 'overflow', tags, scope?.groups);
     if (full && this.#overflow === 'reject') {
       const pending = this.#inFlight.size;
-      this.#refuse(work, kind, name, context, 'overflow');
+      this.#refuse(work, kind, name, context, 'overflow', tags, scope?.groups);
       throw new TaskRejectedError(name, pending);
     }
 
@@ -237,17 +319,25 @@ export class BackgroundTaskManager implements AsyncDisposable {
     // shutdown's drain) ever sees the manager idle in between.
     this.#inFlight.set(run.id, run);
     this.#tally.recordCreated();
+    if (tags !== NO_TASK_TAGS || scope !== undefined || this.#index.indexesNames) {
+      run.tags = tags;
+      const groups = this.#index.groupsFor(name, tags, scope);
+      if (groups !== undefined) {
+        run.groups = groups;
+        this.#index.added(run, groups);
+      }
+    }
     // Launched before anything else runs: a task a created-event subscriber creates starts after this one. Its
     // work is called one microtask from now, so a subscriber may still cancel it first.
     if (this.#launchWrappers === undefined) run.launch();
     else this.#launchWrapped(run, this.#launchWrappers);
     const seq = ++this.#seq;
-    // A new task has no listeners of its own yet: only the manager's streams can be watching.
-    if (this.#counts.observed || this.#events.observed) {
+    // A new task has no listeners of its own yet: only the manager's streams, and its scopes', can be watching.
+    if (this.#counts.observed || this.#events.observed || (run.groups !== undefined && anyObserved(run.groups))) {
       const held = this.#emissions.hold();
       try {
-        this.#countsChanged();
-        if (this.#events.observed) this.#events.next(createdEvent(run, seq));
+        this.#countsChanged(run.groups);
+        this.#publish(run, createdEvent(run, seq));
       } finally {
         this.#emissions.release(held);
       }
@@ -257,6 +347,11 @@ export class BackgroundTaskManager implements AsyncDisposable {
     // Shed only if the newcomer still makes one too many: a subscriber of its created event may have cancelled
     // it, or made room.
     if (full && this.#inFlight.size > this.#maxPendingTasks) this.#shedOldest(run);
+    // A scope whose signal has aborted cancels its new tasks at once, as an aborted caller's signal does.
+    if (scope !== undefined && run.outcome === undefined) {
+      const aborted = scope.abortedSignal();
+      if (aborted !== undefined) run.cancelFromCaller(aborted.reason);
+    }
     // A subscriber of the created event may have settled it already: then there is nothing to link.
     if (signal !== undefined && run.outcome === undefined) {
       if (signal.aborted) run.cancelFromCaller(signal.reason);
@@ -266,42 +361,55 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   /**
-   * How many tasks are in flight (created and not yet in a final status).
+   * How many tasks are in flight (created and not yet in a final status), of those `filter` selects.
    *
+   * @param filter - which tasks: `{ runId?, threadId?, name?, scope? }` (see {@link TaskFilter}); default all.
    * @returns the count; detached work is not included (see {@link detachedCount}).
+   * @throws {@link InvalidArgumentError} when a filter field is not acceptable.
    * @example
    * ```ts
    * const count = manager.getTaskCount();
    * if (count > 100) logger.warn(`Too many background tasks: ${count}`);
+   * const ofThisRun = manager.getTaskCount({ runId: config.runId });
    * ```
    */
-  getTaskCount(): number {
-    return this.#inFlight.size;
+  getTaskCount(filter?: TaskFilter): number {
+    if (filter === undefined) return this.#inFlight.size;
+    checkPlainObject('filter', filter);
+    const selection = this.#select(this.#readFilter('filter', readOptions('filter', filter, TASK_FILTER_KEYS)), false);
+    const group = selection.group;
+    if (group === null) return 0;
+    if (group === undefined) return this.#inFlight.size;
+    if (selection.exact) return group.inFlight;
+    let count = 0;
+    for (const run of group.tracked) if (run.outcome === undefined && selection.matches(run)) count++;
+    return count;
   }
 
   /**
-   * A snapshot of every tracked task: those in flight, then detached work (a final status with `done: false`).
+   * A snapshot of the tracked tasks `options` selects: those in flight, then detached work (a final status with
+   * `done: false`).
    *
-   * @param options - `redacted: true` for copies made to leave the process: each name and context redacted by
-   * the manager's {@link redactor} (contexts as JSON-safe copies); by default the contexts are the tasks' own
-   * objects.
+   * @param options - a {@link TaskFilter} (`runId`, `threadId`, `name`, `scope`; default every task), and
+   * `redacted: true` for copies made to leave the process: each name and context redacted by the manager's
+   * {@link redactor} (contexts as JSON-safe copies); by default the contexts are the tasks' own objects.
    * @returns one {@link TaskInfo} per task, oldest first within each group.
+   * @throws {@link InvalidArgumentError} when an option is not acceptable.
    * @example
    * ```ts
    * for (const task of manager.getTaskInfo()) {
    *   console.log(`Task: ${task.name}, age: ${(task.ageMs / 1000).toFixed(2)}s, done: ${task.done}`);
    * }
    * response.end(JSON.stringify(manager.getTaskInfo({ redacted: true })));
+   * const stuck = manager.getTaskInfo({ threadId: 'thread-1' }).filter((task) => task.ageMs > 60_000);
    * ```
    */
-  getTaskInfo(options: { readonly redacted?: boolean } = {}): TaskInfo[] {
+  getTaskInfo(options: TaskInfoOptions = {}): TaskInfo[] {
     checkPlainObject('options', options);
-    const settings = readOptions('options', options, ['redacted']);
+    const settings = readOptions('options', options, [...TASK_FILTER_KEYS, 'redacted']);
     checkBoolean('redacted', settings.redacted);
-    const now = performance.now();
-    const infos: TaskInfo[] = [];
-    for (const run of this.#inFlight.values()) infos.push(run.info(now));
-    for (const run of this.#detached.values()) infos.push(run.info(now));
+    const selection = this.#select(this.#readFilter('options', settings), false);
+    const infos = this.#infos(selection);
     return settings.redacted === true ? this.#redacted(infos) : infos;
   }
 
@@ -353,70 +461,97 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   /**
-   * Cancels every task in flight.
+   * Cancels every task in flight, or those a filter selects.
    *
    * Each settles as `'cancelled'` at once and its signal aborts with one `TaskCancelledError` shared by all of
-   * them (its `cause` is `reason`, its `taskName` `undefined`); work that does not stop on its signal goes on as
+   * them (its `cause` is the reason, its `taskName` `undefined`); work that does not stop on its signal goes on as
    * detached work. Tasks created during the call (by a subscriber, say) are not affected.
    *
-   * @param reason - why, kept as the `TaskCancelledError`'s `cause`.
+   * The argument is either the reason (any value that is not a plain object: a string, an `Error`...), or a
+   * plain object of options: a {@link TaskFilter} and `reason` (see {@link CancelAllOptions}). A plain object is
+   * always read as options, and an unknown key in it is an error, so that a misspelt filter never cancels every
+   * task: give a plain-object reason as `{ reason }`.
+   *
+   * @param reasonOrOptions - the reason, or `{ runId?, threadId?, name?, scope?, reason? }`.
    * @returns how many tasks it cancelled, once each has settled or been detached.
+   * @throws (as a rejection) {@link InvalidArgumentError} when an option is not acceptable.
    * @example
    * ```ts
    * const cancelled = await manager.cancelAll('user logged out');
+   * await manager.cancelAll({ runId: config.runId, reason: 'run aborted' });
    * ```
    */
-  async cancelAll(reason?: unknown): Promise<number> {
-    return this.#cancelEvery(new TaskCancelledError(undefined, reason));
+  async cancelAll(reasonOrOptions?: unknown): Promise<number> {
+    if (!isOptionsObject(reasonOrOptions)) return this.#cancelEvery(new TaskCancelledError(undefined, reasonOrOptions));
+    const settings = readOptions('options', reasonOrOptions as CancelAllOptions, [...TASK_FILTER_KEYS, 'reason']);
+    const selection = this.#select(this.#readFilter('options', settings), false);
+    const error = new TaskCancelledError(undefined, settings.reason);
+    if (selection.group === undefined) return this.#cancelEvery(error);
+    return cancelIn(selection, error);
   }
 
   /**
-   * Waits until no task is in flight, including tasks created while waiting.
+   * Waits until no task is in flight, or none of those a filter selects, including tasks created while waiting.
+   *
+   * With a filter (`runId`, `threadId`, `name`, `scope`: see {@link TaskFilter}) it waits for those tasks only,
+   * and costs in proportion to them: waiting for one run among a thousand is not slowed by the others.
    *
    * By default it rejects as soon as a task fails during the wait, with that task's own error (the other
    * tasks go on). With `returnExceptions: true` it resolves when idle with every such error in `errors`.
    * With `timeoutMs` it resolves `{ status: 'timeout', remaining }` when time runs out, and logs a warning;
    * it never cancels anything.
    *
-   * @param options - `timeoutMs` and `returnExceptions`.
+   * @param options - a {@link TaskFilter}, `timeoutMs` and `returnExceptions`.
    * @returns the {@link WaitResult}.
    * @throws {@link InvalidArgumentError} when an option is not acceptable.
    * @example
    * ```ts
    * const { status, remaining } = await manager.waitForAll({ timeoutMs: 60_000, returnExceptions: true });
    * if (status === 'timeout') console.warn('still running:', remaining.map((task) => task.name));
+   * await manager.waitForAll({ runId: config.runId }); // this run's tasks only
    * ```
    */
   waitForAll(options: WaitForAllOptions = {}): Promise<WaitResult> {
     checkPlainObject('options', options);
-    const settings = readOptions('options', options, ['timeoutMs', 'returnExceptions']);
-    checkTimeout('timeoutMs', settings.timeoutMs);
-    checkBoolean('returnExceptions', settings.returnExceptions);
-    const returnExceptions = settings.returnExceptions ?? false;
-    const timeoutMs = settings.timeoutMs;
+    const settings = readOptions('options', options, [...TASK_FILTER_KEYS, 'timeoutMs', 'returnExceptions']);
+    const filter = this.#readFilter('options', settings);
+    return this.#wait(filter, settings);
+  }
+
+  /** Waits until no task `filter` selects is in flight (see {@link waitForAll}); `options` not yet checked. */
+  #wait(filter: ResolvedFilter, options: WaitOptions): Promise<WaitResult> {
+    checkTimeout('timeoutMs', options.timeoutMs);
+    checkBoolean('returnExceptions', options.returnExceptions);
+    const returnExceptions = options.returnExceptions ?? false;
+    const timeoutMs = options.timeoutMs;
+    const selection = this.#select(filter, true);
+    const group = selection.group;
+    const inFlight = (): number => (group === undefined || group === null ? this.#inFlight.size : countInFlight(group, selection));
     return new Promise<WaitResult>((resolve, reject) => {
       const errors: unknown[] = [];
       const stop = watchUntil({
-        watchers: this.#watchers,
-        condition: () => this.#inFlight.size === 0,
+        watchers: group === undefined || group === null ? this.#watchers : group.watchers,
+        condition: () => inFlight() === 0,
         timeoutMs,
         taskSettled: (run) => {
           const outcome = run.outcome;
-          if (outcome?.status !== 'failed') return;
+          if (outcome?.status !== 'failed' || !selection.matches(run)) return;
           if (returnExceptions) {
             errors.push(outcome.error);
             return;
           }
           stop();
+          selection.release();
           reject(outcome.error);
         },
         end: (idle) => {
+          selection.release();
           if (idle) {
             resolve({ status: 'idle', errors, remaining: [] });
             return;
           }
           // The list is made to be printed: names and contexts redacted (the books are settled; this reads user values).
-          const remaining = this.#redacted(this.#inFlightInfo());
+          const remaining = this.#redacted(this.#infos(selection).filter((info) => !isFinalStatus(info.status)));
           resolve({ status: 'timeout', errors, remaining });
           this.#log.waitTimedOut(timeoutMs as number, remaining.length);
         },
@@ -584,7 +719,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   /** The manager's side of each task, kept off the public surface. */
-  readonly #host: TaskRunHost = {
+  readonly #host: TaskRunHost & { scheduler: SchedulerLike | undefined } = {
     taskStarted: (run) => {
       const seq = ++this.#seq;
       if (this.#events.observed || run.hasListeners) this.#publish(run, startedEvent(run, seq));
@@ -598,6 +733,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
       this.#log.callbackFailed(error, what);
     },
     finalEvent: (run) => finalEvent(run, run.finalSeq),
+    scheduler: undefined as SchedulerLike | undefined,
   };
 
   /**
@@ -609,46 +745,65 @@ export class BackgroundTaskManager implements AsyncDisposable {
     if (run.callerSignal !== undefined) callerSignalLinks.unlink(run.callerSignal, run);
     this.#tally.recordSettled(run.status as FinalTaskStatus);
     if (run.workRunning) this.#detached.add(run);
+    const groups = run.groups;
+    if (groups !== undefined) this.#index.settled(run, groups);
     run.finalSeq = ++this.#seq;
     // Counts first: a subscriber that subscribes to counts$ from an events$ callback must not get one value twice.
     // The counts and the final event go out as one group: what a subscriber of the first does cannot overtake the second.
-    if (this.#counts.observed || this.#events.observed || run.hasListeners) {
+    if (this.#counts.observed || this.#events.observed || run.hasListeners || (groups !== undefined && anyObserved(groups))) {
       const held = this.#emissions.hold();
       try {
-        this.#countsChanged();
-        if (this.#events.observed || run.hasListeners) this.#publish(run, finalEvent(run, run.finalSeq));
+        this.#countsChanged(groups);
+        this.#publish(run, finalEvent(run, run.finalSeq));
       } finally {
         this.#emissions.release(held);
       }
     }
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
+    if (groups !== undefined) for (const group of groups) for (const watcher of group.watchers) watcher.taskSettled(run);
     if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
     this.#log.settled(run);
   }
 
   #detachedWorkStopped(run: AnyTaskRun, result: WorkResult | undefined): void {
     if (!this.#detached.delete(run)) return;
+    const groups = run.groups;
+    if (groups !== undefined) this.#index.workStopped(run, groups);
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.workStopped();
+    if (groups !== undefined) for (const group of groups) for (const watcher of group.watchers) watcher.workStopped();
     if (taskChannels.workStopped.hasSubscribers) publishTask('workStopped', this, run);
     this.#log.detachedWorkStopped(run, result);
   }
 
   /** Refuses a task: a handle that is `'dropped'` from the start, its work never called (or, for a promise, never watched). */
-  #refuse(work: TaskWork<unknown>, kind: WorkKind, name: string, context: TaskContext, reason: DropReason): AnyTaskRun {
+  #refuse(
+    work: TaskWork<unknown>,
+    kind: WorkKind,
+    name: string,
+    context: TaskContext,
+    reason: DropReason,
+    tags: TaskTags,
+    scopeGroups: readonly TaskGroup<AnyTaskRun>[] | undefined,
+  ): AnyTaskRun {
     const run = TaskRun.dropped(this.#host, this.#nextId++, work, kind, name, context, new TaskDroppedError(name, reason));
+    run.tags = tags;
+    // A refused task is in no group (it was never tracked); its scopes count it and tell their subscribers.
     this.#tally.recordDropped();
+    this.#index.dropped(scopeGroups);
     run.finalSeq = ++this.#seq;
     const held = this.#emissions.hold();
     try {
-      this.#countsChanged();
-      if (this.#events.observed) this.#events.next(finalEvent(run, run.finalSeq));
+      this.#countsChanged(scopeGroups);
+      const observed = this.#events.observed || (scopeGroups !== undefined && anyObserved(scopeGroups));
+      if (observed) this.#publishTo(scopeGroups, finalEvent(run, run.finalSeq));
     } finally {
       this.#emissions.release(held);
     }
     if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
-    this.#log.dropped(name, reason === 'shutdown' ? 'shutdown' : this.#overflow === 'reject' ? 'rejected' : 'overflow', this.#inFlight.size);
+    const why = reason === 'overflow' ? (this.#overflow === 'reject' ? 'rejected' : 'overflow') : reason;
+    this.#log.dropped(name, why, this.#inFlight.size);
     return run;
   }
 
@@ -662,12 +817,28 @@ export class BackgroundTaskManager implements AsyncDisposable {
   }
 
   #publish(run: AnyTaskRun, event: TaskEvent): void {
-    if (this.#events.observed) this.#events.next(event);
+    this.#publishTo(run.groups, event);
     if (run.hasListeners) this.#emissions.emit(run, event);
   }
 
-  #countsChanged(): void {
+  /** Emits `event` on `events$` and on the `events$` of the scopes among `groups`, where someone listens. */
+  #publishTo(groups: readonly TaskGroup<AnyTaskRun>[] | undefined, event: TaskEvent): void {
+    if (this.#events.observed) this.#events.next(event);
+    if (groups === undefined) return;
+    for (const group of groups) {
+      const events = group.scope?.events;
+      if (events?.observed === true) events.next(event);
+    }
+  }
+
+  /** Emits the new totals on `counts$` and on the `counts$` of the scopes among `groups`, where someone listens. */
+  #countsChanged(groups?: readonly TaskGroup<AnyTaskRun>[]): void {
     if (this.#counts.observed) this.#counts.next(this.#countsSnapshot());
+    if (groups === undefined) return;
+    for (const group of groups) {
+      const parts = group.scope;
+      if (parts?.counts.observed === true) parts.counts.next(parts.tally.snapshot(group.inFlight));
+    }
   }
 
   #countsSnapshot(): TaskCounts {
@@ -691,10 +862,195 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#states.next(state);
   }
 
-  #inFlightInfo(): TaskInfo[] {
-    const now = performance.now();
-    return Array.from(this.#inFlight.values(), (run) => run.info(now));
+  /** The manager's clock for ages: its scheduler's, or the monotonic one. */
+  #now(): number {
+    return this.#scheduler === undefined ? performance.now() : this.#scheduler.now();
   }
+
+  /** The infos of the tasks `selection` selects: in flight first, then detached work, oldest first in each. */
+  #infos(selection: Selection): TaskInfo[] {
+    const now = this.#now();
+    const infos: TaskInfo[] = [];
+    const group = selection.group;
+    if (group === null) return infos;
+    if (group === undefined) {
+      for (const run of this.#inFlight.values()) infos.push(run.info(now));
+      for (const run of this.#detached.values()) infos.push(run.info(now));
+      return infos;
+    }
+    for (const run of group.tracked) if (run.outcome === undefined && selection.matches(run)) infos.push(run.info(now));
+    for (const run of group.tracked) if (run.outcome !== undefined && selection.matches(run)) infos.push(run.info(now));
+    return infos;
+  }
+
+  #select(filter: ResolvedFilter, forWait: boolean): Selection {
+    return this.#index.select(filter, forWait, () => this.#tracked());
+  }
+
+  *#tracked(): Generator<AnyTaskRun> {
+    yield* this.#inFlight.values();
+    yield* this.#detached.values();
+  }
+
+  /** A filter's fields, checked: strings, and a scope of this manager. */
+  #readFilter(argument: string, settings: Partial<TaskFilter>): ResolvedFilter {
+    const { runId, threadId, name, scope } = settings;
+    if (runId === undefined && threadId === undefined && name === undefined && scope === undefined) return EMPTY_FILTER;
+    checkString('runId', runId);
+    checkString('threadId', threadId);
+    checkString('name', name);
+    let core: ScopeCore | undefined;
+    if (scope !== undefined) {
+      core = scopeCoreOf(scope);
+      if (core === undefined) throw new InvalidArgumentError('scope', 'a TaskScope (from manager.scope())', scope);
+      if (core.owner !== this) throw new InvalidArgumentError('scope', `a TaskScope of this manager (in ${argument})`, scope);
+    }
+    return { runId, threadId, name, scope: core };
+  }
+
+  #makeScope(options: TaskScopeOptions, parent: ScopeCore | undefined): TaskScope {
+    checkPlainObject('options', options);
+    if (options === undefined) throw new InvalidArgumentError('options', 'an object with at least a name', options);
+    const settings = readOptions('options', options, SCOPE_OPTION_KEYS);
+    if (typeof settings.name !== 'string') throw new InvalidArgumentError('name', 'a string (every scope has a name)', settings.name);
+    checkPlainObject('context', settings.context);
+    checkAbortSignal('signal', settings.signal);
+    checkTimeout('timeoutMs', settings.timeoutMs);
+    checkString('runId', settings.runId);
+    checkString('threadId', settings.threadId);
+    // The run and thread: given, or those of the parent scope, or of the code the scope is made in.
+    const inherited = parent?.tags ?? (ambientFrames.getStore()?.tags ?? NO_TASK_TAGS);
+    const runId = settings.runId ?? (settings.threadId === undefined ? inherited.runId : undefined);
+    const threadId = settings.threadId ?? (settings.runId === undefined ? inherited.threadId : undefined);
+    const tags: TaskTags = runId === undefined && threadId === undefined ? NO_TASK_TAGS : Object.freeze({ runId, threadId, nodeName: undefined });
+    let context = parent?.context;
+    if (settings.context !== undefined) context = context === undefined ? copyContext(settings.context) : withScopeContext(context, settings.context);
+    const core = new ScopeCore({
+      owner: this,
+      name: settings.name,
+      parent,
+      tags,
+      context,
+      timeoutMs: settings.timeoutMs ?? parent?.timeoutMs,
+      signal: settings.signal,
+      events: new StreamSource<TaskEvent>(this.#emissions),
+      counts: new StreamSource<TaskCounts>(this.#emissions),
+      cancel: (reason) => {
+        for (const run of inFlightOf(core.group)) run.cancelFromCaller(reason);
+      },
+    });
+    const onSubscriberError = (error: unknown): void => this.#host.callbackFailed(error, 'A subscriber of a task scope’s streams');
+    const parts = core.group.scope as NonNullable<TaskGroup<AnyTaskRun>['scope']>;
+    return new TaskScope(
+      this.#scopeHost,
+      core,
+      parts.events.asObservable(onSubscriberError),
+      parts.counts.asObservable(onSubscriberError, () => parts.tally.snapshot(core.group.inFlight)),
+    );
+  }
+
+  /** The manager's side of its scopes, kept off the public surface. */
+  readonly #scopeHost: TaskScopeHost = {
+    createTask: (scope, work, options) => this.#create(work, options, scope),
+    count: (scope) => scope.group.inFlight,
+    info: (scope, redacted) => {
+      const infos = this.#infos(scopeSelection(scope));
+      return redacted ? this.#redacted(infos) : infos;
+    },
+    cancel: (scope, reason) => cancelIn(scopeSelection(scope), new TaskCancelledError(undefined, reason)),
+    wait: (scope, options) => {
+      checkPlainObject('options', options);
+      return this.#wait({ ...EMPTY_FILTER, scope }, readOptions('options', options, ['timeoutMs', 'returnExceptions']));
+    },
+    child: (scope, options) => this.#makeScope(options, scope),
+    close: (scope, options) => this.#closeScope(scope, options),
+  };
+
+  #closeScope(scope: ScopeCore, options: TaskScopeCloseOptions): Promise<TaskScopeCloseResult> {
+    checkPlainObject('options', options);
+    const settings = readOptions('options', options, ['drainMs', 'timeoutMs']);
+    checkDelay('drainMs', settings.drainMs);
+    checkDelay('timeoutMs', settings.timeoutMs);
+    if (scope.closing !== undefined) return scope.closing as Promise<TaskScopeCloseResult>;
+    scope.markClosed();
+    const group = scope.group;
+    const drainMs = settings.drainMs ?? 0;
+    const timeoutMs = settings.timeoutMs ?? this.#defaultShutdownTimeoutMs;
+    const closing = (async (): Promise<TaskScopeCloseResult> => {
+      if (drainMs > 0) await waitUntil(group.watchers, () => group.inFlight === 0, drainMs);
+      const cancelled = cancelIn(scopeSelection(scope), new TaskCancelledError(undefined, 'scope_closed'));
+      const stopped = await waitUntil(group.watchers, () => group.tracked.size === 0, timeoutMs);
+      // The list is made to be printed: names and contexts redacted, once the books are settled.
+      const remaining = stopped ? [] : this.#redacted(this.#infos(scopeSelection(scope)));
+      return { status: stopped ? 'completed' : 'timeout', cancelled, remaining };
+    })();
+    scope.closing = closing;
+    return closing;
+  }
+}
+
+/** Whether `value` is a plain object (`{}` or `Object.create(null)`): `cancelAll()` reads one as options. */
+function isOptionsObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false;
+  }
+}
+
+/** A copy of a context's own enumerable fields, read once; an object that cannot be read is refused by name. */
+function copyContext(context: TaskContext): TaskContext {
+  try {
+    return Object.freeze({ ...context });
+  } catch {
+    throw new InvalidArgumentError('context', 'an object whose properties can be read', context);
+  }
+}
+
+/** A task's context over its scope's (its own keys win). */
+function withScopeContext(scopeContext: TaskContext, own: TaskContext): TaskContext {
+  try {
+    return { ...scopeContext, ...own };
+  } catch {
+    throw new InvalidArgumentError('context', 'an object whose properties can be read', own);
+  }
+}
+
+/** Whether someone listens to the streams of a scope among `groups`. */
+function anyObserved(groups: readonly TaskGroup<AnyTaskRun>[]): boolean {
+  for (const group of groups) if (group.observed) return true;
+  return false;
+}
+
+/** The selection of a scope's own tasks (and its children's). */
+function scopeSelection(scope: ScopeCore): Selection {
+  return { group: scope.group, matches: () => true, exact: true, release: () => undefined };
+}
+
+/** The tasks in flight of `group`, as a list (cancelling one changes the group). */
+function inFlightOf(group: TaskGroup<AnyTaskRun>): AnyTaskRun[] {
+  const runs: AnyTaskRun[] = [];
+  for (const run of group.tracked) if (run.outcome === undefined) runs.push(run);
+  return runs;
+}
+
+/** Cancels the selected tasks in flight with one shared error; returns how many it cancelled. */
+function cancelIn(selection: Selection, error: TaskCancelledError): number {
+  const group = selection.group;
+  if (group === null || group === undefined) return 0;
+  let cancelled = 0;
+  for (const run of inFlightOf(group)) if (selection.matches(run) && run.cancelWith(error)) cancelled++;
+  return cancelled;
+}
+
+/** How many tasks of `group` that `selection` selects are in flight. */
+function countInFlight(group: TaskGroup<AnyTaskRun>, selection: Selection): number {
+  if (selection.exact) return group.inFlight;
+  let count = 0;
+  for (const run of group.tracked) if (run.outcome === undefined && selection.matches(run)) count++;
+  return count;
 }
 
 function alreadyShutdown(): ShutdownStats {

@@ -1,4 +1,6 @@
+import type { SchedulerLike } from 'rxjs';
 import type { AgentflowLogger } from '../logging/agentflow-logger';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { DEFAULT_REDACT_KEYS, DEFAULT_REDACT_VALUE_RULES, resolveRedactionRules, type RedactOption } from '../redaction/redaction-rules';
 import { checkDelay, checkLogger, checkNonNegativeInteger, checkOneOf, checkPlainObject, readOptions } from '../util/validate';
 
@@ -56,6 +58,13 @@ export interface BackgroundTaskManagerOptions {
    * {@link DEFAULT_REDACT_VALUE_RULES}.
    */
   readonly redact?: RedactOption;
+  /**
+   * An RxJS scheduler that starts tasks, times them out and measures their durations, instead of microtasks,
+   * timers and `performance.now()`: give the `TestScheduler` to test code that uses the manager with marble
+   * diagrams in virtual time. With one, a task's work is called from the scheduler (in its async context, not the
+   * caller's). Default: none.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -66,14 +75,14 @@ export interface BackgroundTaskManagerOptions {
  * console.log(DEFAULT_MANAGER_OPTIONS.maxPendingTasks); // 1000
  * ```
  */
-export const DEFAULT_MANAGER_OPTIONS: Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger'>>> = Object.freeze({
+export const DEFAULT_MANAGER_OPTIONS: Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger' | 'scheduler'>>> = Object.freeze({
   defaultShutdownTimeoutMs: 30_000,
   maxPendingTasks: 1000,
   overflow: 'drop-newest',
   redact: Object.freeze({ keys: DEFAULT_REDACT_KEYS, values: DEFAULT_REDACT_VALUE_RULES }),
 });
 
-const MANAGER_OPTION_KEYS = ['defaultShutdownTimeoutMs', 'maxPendingTasks', 'overflow', 'logger', 'redact'] as const;
+const MANAGER_OPTION_KEYS = ['defaultShutdownTimeoutMs', 'maxPendingTasks', 'overflow', 'logger', 'redact', 'scheduler'] as const;
 
 /** Options people give the manager that belong to each task: where they go instead. */
 const TASK_OPTIONS_ELSEWHERE: Readonly<Record<string, string>> = Object.freeze({
@@ -85,9 +94,11 @@ const TASK_OPTIONS_ELSEWHERE: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** {@link BackgroundTaskManagerOptions} checked, with every default filled in. */
-export interface ResolvedManagerOptions extends Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger'>>> {
+export interface ResolvedManagerOptions extends Readonly<Required<Omit<BackgroundTaskManagerOptions, 'logger' | 'scheduler'>>> {
   /** The logger given, or `undefined` for the library's default. */
   readonly logger: AgentflowLogger | undefined;
+  /** The scheduler given, or `undefined`. */
+  readonly scheduler: SchedulerLike | undefined;
 }
 
 /**
@@ -103,6 +114,7 @@ export function resolveManagerOptions(given: BackgroundTaskManagerOptions): Reso
   checkOneOf('overflow', options.overflow, OVERFLOW_POLICIES);
   checkLogger('logger', options.logger);
   resolveRedactionRules('redact', options.redact); // checked here, so that a bad rule is refused with the other options
+  checkScheduler(options.scheduler);
   const defaults = DEFAULT_MANAGER_OPTIONS;
   return {
     defaultShutdownTimeoutMs: options.defaultShutdownTimeoutMs ?? defaults.defaultShutdownTimeoutMs,
@@ -110,5 +122,18 @@ export function resolveManagerOptions(given: BackgroundTaskManagerOptions): Reso
     overflow: options.overflow ?? defaults.overflow,
     logger: options.logger,
     redact: options.redact ?? defaults.redact,
+    scheduler: options.scheduler,
   };
+}
+
+function checkScheduler(scheduler: unknown): void {
+  if (scheduler === undefined) return;
+  let usable = false;
+  try {
+    const candidate = scheduler as Partial<SchedulerLike>;
+    usable = typeof scheduler === 'object' && scheduler !== null && typeof candidate.now === 'function' && typeof candidate.schedule === 'function';
+  } catch {
+    usable = false;
+  }
+  if (!usable) throw new InvalidArgumentError('scheduler', 'an RxJS scheduler (with now() and schedule())', scheduler);
 }

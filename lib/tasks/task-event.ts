@@ -1,6 +1,7 @@
 import type { TaskDroppedError } from '../errors/task-dropped-error';
 import type { TaskTimeoutError } from '../errors/task-timeout-error';
 import type { TaskContext } from './task-context';
+import type { TaskTags } from './task-tags';
 
 /**
  * The fields every task event carries.
@@ -21,6 +22,12 @@ export interface TaskEventBase {
   readonly name: string;
   /** The task's context metadata. */
   readonly context: TaskContext;
+  /** The run the task was created in (see {@link TaskTags}); `undefined` (or absent) outside a run. */
+  readonly runId?: string | undefined;
+  /** The thread of that run; `undefined` (or absent) when none. */
+  readonly threadId?: string | undefined;
+  /** The node of that run that created the task; `undefined` (or absent) when none. */
+  readonly nodeName?: string | undefined;
 }
 
 /**

@@ -1,14 +1,19 @@
-import type { Observable } from 'rxjs';
+import type { InteropObservable, Observable } from 'rxjs';
 import type { TaskContext } from './task-context';
 import type { TaskEvent } from './task-event';
 import type { TaskOutcome } from './task-outcome';
 import type { TaskStatus } from './task-status';
+import type { TaskTags } from './task-tags';
 
 /**
  * What `createTask` returns: a view of one task, to follow it, wait for it or cancel it.
  *
  * Nothing on a handle rejects unless asked: `done` never rejects, and `result()` creates its rejection
  * only when called, so a fire-and-forget caller can drop the handle.
+ *
+ * A handle is also an RxJS `InteropObservable` of its value: `from(handle)` emits the value and completes, or
+ * errors as `result()` rejects, in the same turn as the task settles; unsubscribing never cancels the task (use
+ * `manager.task$()` for an Observable that does).
  *
  * @typeParam T - the task's result.
  * @example
@@ -18,13 +23,19 @@ import type { TaskStatus } from './task-status';
  * const outcome = await handle.done; // { status: 'completed', value, durationMs }
  * ```
  */
-export interface TaskHandle<T> {
+export interface TaskHandle<T> extends InteropObservable<T> {
   /** The task's id, unique within its manager. */
   readonly id: number;
   /** The task's name. */
   readonly name: string;
   /** The task's context metadata. */
   readonly context: TaskContext;
+  /** The run it was created in (see {@link TaskTags}), or `undefined`. */
+  readonly runId: string | undefined;
+  /** The thread of that run, or `undefined`. */
+  readonly threadId: string | undefined;
+  /** The node of that run that created it, or `undefined`. */
+  readonly nodeName: string | undefined;
   /** When it was created (milliseconds since the epoch). */
   readonly createdAt: number;
   /** Its timeout, or `undefined`. */

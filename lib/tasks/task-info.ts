@@ -1,5 +1,6 @@
 import type { TaskContext } from './task-context';
 import type { TaskStatus } from './task-status';
+import type { TaskTags } from './task-tags';
 
 /**
  * A snapshot of one tracked task, as `getTaskInfo()` and `tasks$` give it.
@@ -29,6 +30,12 @@ export interface TaskInfo {
   readonly timeoutMs: number | undefined;
   /** Its context metadata. */
   readonly context: TaskContext;
+  /** The run it was created in (see {@link TaskTags}), or `undefined`. */
+  readonly runId: string | undefined;
+  /** The thread of that run, or `undefined`. */
+  readonly threadId: string | undefined;
+  /** The node of that run that created it, or `undefined`. */
+  readonly nodeName: string | undefined;
   /** Whether its work has stopped. `false` for running work, including detached work. */
   readonly done: boolean;
   /** Whether its signal was aborted (cancelled, timed out or shed). */

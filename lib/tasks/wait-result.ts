@@ -1,14 +1,15 @@
 import type { TaskInfo } from './task-info';
 
 /**
- * Options of {@link BackgroundTaskManager.waitForAll}.
+ * How long and how to wait: options of `scope.waitForAll()`, and (with a {@link TaskFilter}) of
+ * `manager.waitForAll()`.
  *
  * @example
  * ```ts
- * const result = await manager.waitForAll({ timeoutMs: 60_000, returnExceptions: true });
+ * const result = await scope.waitForAll({ timeoutMs: 60_000, returnExceptions: true });
  * ```
  */
-export interface WaitForAllOptions {
+export interface WaitOptions {
   /** Give up waiting after this many milliseconds (finite, > 0). Default: wait as long as it takes. */
   readonly timeoutMs?: number;
   /**

@@ -53,7 +53,7 @@ const MUTANTS: readonly Mutant[] = [
   {
     bug: 'durations come from the wall clock',
     file: 'lib/tasks/internal/task-run.ts',
-    find: 'return Math.max(0, performance.now() - this.#createdAtMs);',
+    find: 'return Math.max(0, (scheduler === undefined ? performance.now() : scheduler.now()) - this.#createdAtMs);',
     replace: 'return Date.now() - this.createdAt;',
   },
   {
@@ -65,7 +65,7 @@ const MUTANTS: readonly Mutant[] = [
   {
     bug: 'a settled task’s timeout timer is left running',
     file: 'lib/tasks/internal/task-run.ts',
-    find: '      clearTimeout(this.#timer);\n      this.#timer = undefined;',
+    find: '      if (this.#host.scheduler === undefined) clearTimeout(timer as NodeJS.Timeout);',
     replace: '',
   },
   {
@@ -113,7 +113,7 @@ const MUTANTS: readonly Mutant[] = [
   {
     bug: 'waitForAll() does not reject when a task fails',
     file: 'lib/tasks/background-task-manager.ts',
-    find: '          stop();\n          reject(outcome.error);',
+    find: '          stop();\n          selection.release();\n          reject(outcome.error);',
     replace: '          errors.push(outcome.error);',
   },
   {

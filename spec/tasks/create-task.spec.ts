@@ -86,15 +86,15 @@ describe('BackgroundTaskManager', () => {
         ],
         [
           () => new BackgroundTaskManager({ timeout: 5 } as never),
-          "Unknown option `timeout` (a task's timeout goes to createTask(work, { timeoutMs })); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`",
+          "Unknown option `timeout` (a task's timeout goes to createTask(work, { timeoutMs })); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`, `scheduler`",
         ],
         [
           () => new BackgroundTaskManager({ maxPendingTask: 5 } as never),
-          'Unknown option `maxPendingTask` (did you mean `maxPendingTasks`?); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`',
+          'Unknown option `maxPendingTask` (did you mean `maxPendingTasks`?); the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`, `scheduler`',
         ],
         [
           () => new BackgroundTaskManager(JSON.parse('{"constructor": 1}') as never),
-          'Unknown option `constructor`; the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`',
+          'Unknown option `constructor`; the options are `defaultShutdownTimeoutMs`, `maxPendingTasks`, `overflow`, `logger`, `redact`, `scheduler`',
         ],
       ];
       for (const [call, message] of cases) {

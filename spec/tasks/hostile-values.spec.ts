@@ -360,7 +360,11 @@ async function runPlan(plan: RunPlan): Promise<void> {
   manager.getTaskInfo();
   manager.getTaskInfo({ redacted: true });
   const cancelAll = plan.tasks.find((task) => task.path === 'cancelAll');
-  if (cancelAll !== undefined) await manager.cancelAll(make(cancelAll.reason));
+  if (cancelAll !== undefined) {
+    // Any value is a reason: positionally, unless it is a plain object, which cancelAll() reads as options (then `{ reason }`).
+    const reason = make(cancelAll.reason);
+    await manager.cancelAll(isPlainObjectSafely(reason) ? { reason } : reason);
+  }
 
   const outcomes = await within(Promise.all(handles.map((handle) => handle.done)), 2_000, 'every done');
   expect(outcomes.every((outcome) => typeof outcome.status === 'string')).to.equal(true);
@@ -411,3 +415,14 @@ describe('BackgroundTaskManager under hostile values (property-based)', function
     );
   });
 });
+
+/** Whether `value` is a plain object (`{}` or `Object.create(null)`), false for one that cannot be inspected. */
+function isPlainObjectSafely(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false;
+  }
+}

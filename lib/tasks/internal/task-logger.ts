@@ -81,13 +81,15 @@ export class TaskLogger {
     }
   }
 
-  dropped(name: string, why: 'overflow' | 'shutdown' | 'rejected', pending: number): void {
+  dropped(name: string, why: 'overflow' | 'shutdown' | 'rejected' | 'scope_closed', pending: number): void {
     try {
       if (!this.#logger.isEnabled('warn')) return;
       this.#dropWarning.warn(() =>
         why === 'shutdown'
           ? `Background task ${this.#name(name)} dropped: the manager is shut down`
-          : `Background task ${this.#name(name)} ${why === 'rejected' ? 'rejected' : 'dropped'}: ${pending} tasks in flight (maxPendingTasks)`,
+          : why === 'scope_closed'
+            ? `Background task ${this.#name(name)} dropped: its task scope is closed`
+            : `Background task ${this.#name(name)} ${why === 'rejected' ? 'rejected' : 'dropped'}: ${pending} tasks in flight (maxPendingTasks)`,
       );
     } catch {
       this.#formatFailures++;
