@@ -9,7 +9,10 @@ import { DEFAULT_MANAGER_OPTIONS, type BackgroundTaskManagerOptions } from '../t
 import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal-links';
 import { GuardedObservable } from '../util/guarded-observable';
 import { noop } from '../util/noop';
-import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, readOptions } from '../util/validate';
+import { ONCE } from '../util/once-listener';
+import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, checkTimeout, readOptions } from '../util/validate';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { TaskScope } from '../tasks/task-scope';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
 import type { GraphStepWrapper } from './graph-step-wrapper';
@@ -302,21 +305,39 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
       signal: controller.signal,
     };
     const state = { ...this.#initialState, ...input } as S;
-    const context: RunContext = { container: this.#graphContainer.container, config: resolved };
+    // Every run is a task scope of the graph's manager: its tasks are tagged with the run, and aborting the run
+    // (its signal, an unsubscribed stream, close()) cancels those in flight then. Not the scope's own `signal`: the
+    // run still publishes its interruption, in the scope, after the abort.
+    const scope = this.#manager.scope({
+      name: 'graph_run',
+      runId: resolved.runId,
+      ...(resolved.threadId === undefined ? {} : { threadId: resolved.threadId }),
+    });
+    const cancelTasks = (): void => void scope.cancelAll(controller.signal.reason);
+    controller.signal.addEventListener('abort', cancelTasks, ONCE);
+    const context: RunContext = { container: this.#graphContainer.container, config: resolved, tasks: scope };
     const wrappers = this.#stepWrappers;
     const wrapperFailed = (error: unknown): void => defaultLog().error(`A graph step wrapper threw: ${defaultLog().describe(error)}`, error);
     const runStep = { kind: 'run' as const, runId: resolved.runId, threadId: resolved.threadId, signal: resolved.signal };
     const done = runScopeStorage.run(context, () =>
-      runWrapped(wrappers, runStep, () => executeGraphRun({ spec: this.#spec, state, config: resolved, emit, wrappers, wrapperFailed }), wrapperFailed),
+      scope.run(() =>
+        runWrapped(
+          wrappers,
+          runStep,
+          () => executeGraphRun({ spec: this.#spec, state, config: resolved, scope, emit, wrappers, wrapperFailed }),
+          wrapperFailed,
+        ),
+      ),
     );
     const run: ActiveRun = { runId: resolved.runId, controller, done };
     this.#runs.add(run);
     const forget = (): void => {
       unlink();
+      controller.signal.removeEventListener('abort', cancelTasks);
       this.#runs.delete(run);
     };
     done.then(forget, forget);
-    return done;
+    return config.waitForTasks === undefined || config.waitForTasks === false ? done : afterTasks(done, scope, config.waitForTasks);
   }
 }
 
@@ -324,13 +345,39 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
 function checkRunArguments(input: unknown, given: RunConfig): RunConfig {
   checkPlainObject('input', input);
   checkPlainObject('config', given);
-  const config = readOptions('config', given, ['threadId', 'runId', 'userId', 'signal', 'recursionLimit']);
+  const config = readOptions('config', given, ['threadId', 'runId', 'userId', 'signal', 'recursionLimit', 'waitForTasks']);
+  checkWaitForTasks(config.waitForTasks);
   checkString('threadId', config.threadId);
   checkString('runId', config.runId);
   checkString('userId', config.userId);
   checkAbortSignal('signal', config.signal);
   checkPositiveInteger('recursionLimit', config.recursionLimit);
   return config;
+}
+
+function checkWaitForTasks(value: unknown): void {
+  if (value === undefined || typeof value === 'boolean') return;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    checkPlainObject('waitForTasks', value);
+    const { timeoutMs } = readOptions('waitForTasks', value as { timeoutMs?: number }, ['timeoutMs']);
+    if (timeoutMs === undefined) throw new InvalidArgumentError('waitForTasks.timeoutMs', 'a finite number of milliseconds > 0', timeoutMs);
+    checkTimeout('waitForTasks.timeoutMs', timeoutMs);
+    return;
+  }
+  throw new InvalidArgumentError('waitForTasks', 'a boolean or { timeoutMs }', value);
+}
+
+/**
+ * The run's outcome once its task scope has no task in flight (`waitForTasks`): the tasks' failures are logged by
+ * the manager, never thrown here; the run's own outcome is kept.
+ */
+async function afterTasks<S>(done: Promise<S>, scope: TaskScope, waitForTasks: true | { readonly timeoutMs: number }): Promise<S> {
+  const timeoutMs = waitForTasks === true ? undefined : waitForTasks.timeoutMs;
+  try {
+    return await done;
+  } finally {
+    await scope.waitForAll({ returnExceptions: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  }
 }
 
 /**

@@ -16,8 +16,18 @@ export interface RunConfig {
   readonly userId?: string;
   /** The most nodes this run may execute (an integer >= 1). Default: the `recursionLimit` given to `compile()`. */
   readonly recursionLimit?: number;
-  /** Aborting it cancels the run: `invoke()` rejects with its reason, `stream()` errors with it. */
+  /**
+   * Aborting it cancels the run: `invoke()` rejects with its reason, `stream()` errors with it, and the
+   * background tasks of the run still in flight are cancelled.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * `true`: `invoke()` resolves (and `stream()` completes) only once every background task of the run has
+   * settled (its task scope: see `RunContext.tasks`), whether the run succeeded or failed; their failures are
+   * logged, never thrown. `{ timeoutMs }`: the same, giving up waiting after that many milliseconds. Default
+   * `false`: the run ends with its last node and its tasks go on in the background.
+   */
+  readonly waitForTasks?: boolean | { readonly timeoutMs: number };
 }
 
 /**
@@ -33,7 +43,7 @@ export interface RunConfig {
  * }
  * ```
  */
-export interface ResolvedRunConfig extends RunConfig {
+export interface ResolvedRunConfig extends Omit<RunConfig, 'waitForTasks'> {
   /** The run's id (given, or generated). */
   readonly runId: string;
   /** The run's recursion limit. */

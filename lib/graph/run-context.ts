@@ -1,5 +1,6 @@
 import type { ContainerInstance } from 'typedi';
 import { runScopeStorage, type RunScope } from '../di/run-scope';
+import type { TaskScope } from '../tasks/task-scope';
 import type { ResolvedRunConfig } from './run-config';
 
 /**
@@ -9,6 +10,7 @@ import type { ResolvedRunConfig } from './run-config';
  * ```ts
  * const context = getRunContext();
  * if (context !== undefined) console.log(`run ${context.config.runId} on thread ${context.config.threadId}`);
+ * await getRunContext()?.tasks.waitForAll({ timeoutMs: 5_000 }); // this run's background tasks only
  * ```
  */
 export interface RunContext extends RunScope {
@@ -16,6 +18,12 @@ export interface RunContext extends RunScope {
   readonly container: ContainerInstance;
   /** The run's configuration, with its `runId`, `recursionLimit` and `signal` filled in. */
   readonly config: ResolvedRunConfig;
+  /**
+   * The run's task scope: the background tasks created in the run (with `inject(BackgroundTaskManager)`, with
+   * `publishEvent()`, or here), tagged with its `runId`, `threadId` and node. Wait for them, list or cancel them
+   * without touching other runs' tasks; aborting the run cancels them.
+   */
+  readonly tasks: TaskScope;
 }
 
 /**

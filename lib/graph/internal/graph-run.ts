@@ -9,6 +9,7 @@ import type { GraphEvent } from '../graph-event';
 import type { NodeUpdate } from '../graph-node';
 import type { ResolvedRunConfig } from '../run-config';
 import type { GraphStepWrapper } from '../graph-step-wrapper';
+import type { TaskScope } from '../../tasks/task-scope';
 import type { GraphSpec, NodeEntry } from './graph-spec';
 import { runWrapped } from './step-wrappers';
 import { raceSignal } from '../../util/race-signal';
@@ -19,6 +20,8 @@ export interface GraphRunPlan<S> {
   /** The starting state: the initial state with the input merged over it (a fresh object). */
   readonly state: S;
   readonly config: ResolvedRunConfig;
+  /** The run's task scope: each node runs inside it, under its own name. */
+  readonly scope: TaskScope;
   /** Receives the run's events as they happen (the stream's subscriber, or nothing for `invoke()`). */
   readonly emit: (event: GraphEvent<S>) => void;
   /** What instrumentations wrap each node's execution in (see `wrapGraphSteps()`). */
@@ -92,7 +95,12 @@ async function runNode<S>(
     config.signal.throwIfAborted(); // a subscriber may have unsubscribed on node_start
     const nodeStep = { kind: 'node' as const, runId: config.runId, threadId: config.threadId, node: node.name, step, signal: config.signal };
     update = await raceSignal(
-      runWrapped(plan.wrappers, nodeStep, () => callNode(node, state, config), plan.wrapperFailed ?? (() => undefined)),
+      runWrapped(
+        plan.wrappers,
+        nodeStep,
+        () => plan.scope.run(() => callNode(node, state, config), { nodeName: node.name }),
+        plan.wrapperFailed ?? (() => undefined),
+      ),
       config.signal,
     );
   } catch (error) {
