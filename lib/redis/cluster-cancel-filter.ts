@@ -1,8 +1,9 @@
 /**
  * Which tasks `RedisStreamsSubscriber.cancelTasks()` cancels across the cluster: those matching every key given.
  * `workerId` picks one worker (every worker whose mirror accepts commands, when left out); `name` matches the
- * task's name; `runId` and `threadId` match the string values of those keys in the task's context (as a graph
- * run sets them). At least one key must be given.
+ * task's name; `runId` and `threadId` match the task's run tags (see `TaskTags`: a task created in a graph run,
+ * a LangGraph.js run or a scope with a run has them), or, for a task without, the string values of those keys in
+ * its context. At least one key must be given.
  *
  * @example
  * ```ts
@@ -15,8 +16,8 @@ export interface ClusterCancelFilter {
   readonly workerId?: string;
   /** Only tasks of this name. */
   readonly name?: string;
-  /** Only tasks whose context has `runId` equal to this. */
+  /** Only tasks of this run (their `runId` tag, or their context's `runId`). */
   readonly runId?: string;
-  /** Only tasks whose context has `threadId` equal to this. */
+  /** Only tasks of this thread (their `threadId` tag, or their context's `threadId`). */
   readonly threadId?: string;
 }

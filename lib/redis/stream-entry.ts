@@ -114,6 +114,12 @@ export interface MirroredTaskInfo {
   readonly timeoutMs?: number;
   /** Its context metadata, redacted, as JSON carried it. */
   readonly context: TaskContext;
+  /** The run it was created in (redacted), when it has one (see `TaskTags`). */
+  readonly runId?: string;
+  /** The thread of that run (redacted), when it has one. */
+  readonly threadId?: string;
+  /** The node of that run that created it, when it has one. */
+  readonly nodeName?: string;
 }
 
 /**

@@ -192,13 +192,14 @@ export class ControlReader {
     const ids: number[] = [];
     // one task by id: looked up, not searched for among every task's info
     const tasks = command.taskId === undefined ? this.#manager.getTaskInfo() : [this.#manager.getTask(command.taskId)].filter((task) => task !== undefined);
+    // (a run or thread is matched on the task's own tag, or on its context's field for a task made outside a run)
     for (const task of tasks) {
       if (task.status !== 'pending' && task.status !== 'running') continue;
       if (this.#settings.skipNames.has(task.name)) continue;
       if (command.taskId !== undefined && task.id !== command.taskId) continue;
       if (command.name !== undefined && task.name !== command.name) continue;
-      if (command.runId !== undefined && contextString(task.context, 'runId') !== command.runId) continue;
-      if (command.threadId !== undefined && contextString(task.context, 'threadId') !== command.threadId) continue;
+      if (command.runId !== undefined && (task.runId ?? contextString(task.context, 'runId')) !== command.runId) continue;
+      if (command.threadId !== undefined && (task.threadId ?? contextString(task.context, 'threadId')) !== command.threadId) continue;
       ids.push(task.id);
     }
     return ids;

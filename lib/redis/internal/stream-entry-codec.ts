@@ -51,8 +51,9 @@ export function encodeTaskEventEntry(event: TaskEvent, workerId: string, redacto
   // an entry is strings only: a type an events$ subscriber changed into something else is no task event any more
   if (typeof type !== 'string') throw new TypeError(`a task event's type must be a string, got ${describeValue(type)}`);
   const json = taskEventJson(event, redactor);
-  const runId = readContextField(event, 'runId');
-  const threadId = readContextField(event, 'threadId');
+  // the task's run and thread: its own tags, or (for a task created outside a run) its context's fields
+  const runId = readTag(event, 'runId') ?? readContextField(event, 'runId');
+  const threadId = readTag(event, 'threadId') ?? readContextField(event, 'threadId');
   // One array of the final length: growing one by push() cost 360 bytes per entry, a third of the encoding's.
   if (typeof runId !== 'string' && typeof threadId !== 'string') {
     return ['v', STREAM_ENTRY_VERSION, 'kind', 'task', 'type', type, 'workerId', workerId, 'json', json];
@@ -76,6 +77,16 @@ export function encodeWorkerStoppedEntry(
   redactor: Redactor,
 ): string[] {
   return ['v', STREAM_ENTRY_VERSION, 'kind', 'worker_stopped', 'type', 'worker_stopped', 'workerId', workerId, 'json', redactor.stringify(stopped)];
+}
+
+/** A run tag of a task event (a string), read without throwing (an events$ subscriber may have made it a getter). */
+function readTag(event: TaskEvent, key: 'runId' | 'threadId'): string | undefined {
+  try {
+    const value: unknown = event[key];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A field of a task event's context, read without throwing (a getter may, the context's or the event's). */
@@ -165,6 +176,7 @@ function decodeTaskEvent(streamId: string, workerId: string | undefined, object:
     name,
     context: Object.freeze(isContext ? (context as Record<string, unknown>) : {}),
   };
+  for (const tag of ['runId', 'threadId', 'nodeName'] as const) if (typeof object[tag] === 'string') event[tag] = object[tag];
   if (isFiniteNumber(object.timeoutMs)) event.timeoutMs = object.timeoutMs;
   if (isFiniteNumber(object.durationMs)) event.durationMs = object.durationMs;
   if ('error' in object) event.error = object.error;
@@ -190,13 +202,16 @@ function decodeCounts(value: unknown): TaskCounts | undefined {
 /** One task of a heartbeat, when it has the fields a task needs. */
 function decodeTaskInfo(value: unknown): MirroredTaskInfo | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { id, name, status, createdAt, timeoutMs, context } = ownFields(value);
+  const { id, name, status, createdAt, timeoutMs, context, runId, threadId, nodeName } = ownFields(value);
   if (!isFiniteNumber(id) || typeof name !== 'string' || (status !== 'pending' && status !== 'running') || !isFiniteNumber(createdAt)) {
     return undefined;
   }
   const isContext = typeof context === 'object' && context !== null && !Array.isArray(context);
   const task: Record<string, unknown> = { id, name, status, createdAt, context: Object.freeze(isContext ? (context as Record<string, unknown>) : {}) };
   if (isFiniteNumber(timeoutMs)) task.timeoutMs = timeoutMs;
+  if (typeof runId === 'string') task.runId = runId;
+  if (typeof threadId === 'string') task.threadId = threadId;
+  if (typeof nodeName === 'string') task.nodeName = nodeName;
   return Object.freeze(task) as unknown as MirroredTaskInfo;
 }
 

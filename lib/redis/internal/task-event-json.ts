@@ -12,14 +12,17 @@ import type { TaskEvent, TaskEventType } from '../../tasks/task-event';
 
 /** Every field of each type of task event, in the order the manager writes them. */
 const FIELDS: Readonly<Record<TaskEventType, readonly string[]>> = {
-  created: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'timeoutMs'],
-  started: ['type', 'seq', 'timestamp', 'id', 'name', 'context'],
-  completed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'durationMs'],
-  failed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'error', 'durationMs'],
-  cancelled: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
-  timed_out: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
-  dropped: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'reason', 'durationMs'],
+  created: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'timeoutMs'],
+  started: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName'],
+  completed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'durationMs'],
+  failed: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'error', 'durationMs'],
+  cancelled: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'reason', 'durationMs'],
+  timed_out: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'reason', 'durationMs'],
+  dropped: ['type', 'seq', 'timestamp', 'id', 'name', 'context', 'runId', 'threadId', 'nodeName', 'reason', 'durationMs'],
 };
+
+/** The run tags every task event carries after its context (strings, or `undefined`). */
+const TAG_FIELDS = ['runId', 'threadId', 'nodeName'] as const;
 
 /** The user value after the context, by type (`error` or `reason`), if any. */
 const USER_VALUE: Readonly<Record<TaskEventType, 'error' | 'reason' | undefined>> = {
@@ -63,6 +66,13 @@ export function taskEventJson(event: TaskEvent, redactor: Redactor): string {
     const userKey = USER_VALUE[type as TaskEventType];
     const durationMs = fields.includes('durationMs') ? record.durationMs : record.timeoutMs;
     if (durationMs !== undefined && typeof durationMs !== 'number') return redactor.stringify(event);
+    let tagsJson = '';
+    for (const tag of TAG_FIELDS) {
+      const value = record[tag];
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || value.length > MAX_FAST_NAME_LENGTH) return redactor.stringify(event);
+      tagsJson += `,"${tag}":${JSON.stringify(redactor.text(value))}`;
+    }
     // the context and the error or reason: one walk, the event their owner (limits shared, cycles found)
     const emptyContext = context === EMPTY_TASK_CONTEXT;
     const user = emptyContext ? (userKey === undefined ? [] : [record[userKey]]) : userKey === undefined ? [context] : [context, record[userKey]];
@@ -71,6 +81,7 @@ export function taskEventJson(event: TaskEvent, redactor: Redactor): string {
     const userJson = userKey === undefined ? undefined : json(redacted[emptyContext ? 0 : 1]);
     let text = `{"type":"${type}","seq":${number(seq)},"timestamp":${number(timestamp)},"id":${number(id)},"name":${fastPath.nameJson(name)}`;
     if (contextJson !== undefined) text += `,"context":${contextJson}`;
+    text += tagsJson;
     if (userJson !== undefined) text += `,"${userKey as string}":${userJson}`;
     if (durationMs !== undefined) text += `,"${fields[fields.length - 1] as string}":${number(durationMs)}`;
     return `${text}}`;
