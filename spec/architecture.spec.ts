@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['publisher'],
   ['ui'],
   ['graph'],
+  ['langgraph'],
   ['redis'],
   ['telemetry'],
   ['process'],

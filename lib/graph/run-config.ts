@@ -27,7 +27,12 @@ export interface RunConfig {
    * logged, never thrown. `{ timeoutMs }`: the same, giving up waiting after that many milliseconds. Default
    * `false`: the run ends with its last node and its tasks go on in the background.
    */
-  readonly waitForTasks?: boolean | { readonly timeoutMs: number };
+  readonly waitForTasks?:
+    | boolean
+    | {
+        /** Give up waiting after this many milliseconds (finite, > 0). */
+        readonly timeoutMs: number;
+      };
 }
 
 /**

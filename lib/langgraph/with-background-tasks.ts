@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { map } from 'rxjs';
+import { ContainerInstance, type ServiceIdentifier } from 'typedi';
+import { runScopeStorage } from '../di/run-scope';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { RunContext } from '../graph/run-context';
+import type { ResolvedRunConfig } from '../graph/run-config';
+import { BasePublisher } from '../publisher/base-publisher';
+import { isPublisher } from '../publisher/is-publisher';
+import { BackgroundTaskManager } from '../tasks/background-task-manager';
+import { checkManager } from '../tasks/check-manager';
+import type { TaskScope } from '../tasks/task-scope';
+import { noop } from '../util/noop';
+import { ONCE } from '../util/once-listener';
+import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
+import { customChunkFormat } from './internal/custom-chunks';
+import { ChunkBuffer, forwardRun } from './internal/forward-run';
+import { loadLangGraph, type LangGraphModules } from './internal/load-langgraph';
+import type { WaitForTasks, WithBackgroundTasksOptions } from './with-background-tasks-options';
+
+/** What a LangGraph.js compiled graph offers that the wrapper needs: `invoke()` and `stream()`. */
+export interface LangGraphRunnable {
+  /** Runs the graph to its end. */
+  invoke(input: unknown, config?: unknown): Promise<unknown>;
+  /** Runs the graph, streaming its chunks. */
+  stream(input: unknown, config?: unknown): Promise<AsyncIterable<unknown>>;
+}
+
+/** LangGraph.js's default recursion limit, reported in `getRunContext().config` when a run gives none. */
+const LANGGRAPH_DEFAULT_RECURSION_LIMIT = 25;
+
+/**
+ * Makes a LangGraph.js compiled graph's runs agentflow runs: returns the same graph, with the same `invoke()` and
+ * `stream()` signatures, whose every run
+ *
+ * - **executes inside an agentflow run context**: in its nodes (and what they call, across awaits and timers),
+ *   `inject(BackgroundTaskManager)` gives `manager`, `inject(BasePublisher)` and `publishEvent()` use
+ *   `options.publisher`, `getRunContext()` gives the run's `runId`, `threadId`, `signal` and `tasks`, and
+ *   {@link getTaskScope} the run's task scope;
+ * - **tags its tasks** with LangGraph.js's `configurable.thread_id` as `threadId`, the run's id (the caller's
+ *   `runId`, else a new UUID, passed on to LangGraph.js so that its callbacks and traces carry the same id) as
+ *   `runId`, and the LangGraph.js node that created them as `nodeName`, and counts them in a task scope of the
+ *   run;
+ * - **streams its tasks' events**: when the caller's `streamMode` includes `'custom'`, each event of the run's
+ *   tasks is a `custom` chunk `{ agentflowTask: event }` (redacted by the manager's rules, like what the SSE
+ *   handler sends), while the stream is open;
+ * - **cancels its tasks when it is cancelled**: the caller's `signal` aborting during the run, or a stream consumer
+ *   that stops before the end, cancels the run's tasks then in flight (tasks that outlive a finished run go on);
+ * - **waits for its tasks** with `waitForTasks` (`configurable.waitForTasks`, or `waitForTasks` beside it, or this
+ *   function's option as the default): `invoke()` resolves, and the stream ends, once they have settled.
+ *
+ * Other methods (`batch`, `streamEvents`, `getState`, `withConfig`...) are the graph's own, bound to it, and run
+ * outside this (`withConfig` returns an unwrapped graph: wrap its result).
+ *
+ * @typeParam G - the compiled graph's type, kept whole: results and stream chunks are typed as before.
+ * @param graph - a compiled LangGraph.js graph (`new StateGraph(...).compile()`), or anything with its `invoke()`
+ * and `stream()`.
+ * @param manager - the manager the runs' background tasks go to.
+ * @param options - the publisher for `publishEvent()`, and the default `waitForTasks`.
+ * @returns the wrapped graph (a `Proxy` of it).
+ * @throws `InvalidArgumentError` when `graph`, `manager` or an option is not acceptable.
+ * @throws `MissingPeerDependencyError` when `@langchain/langgraph` or `@langchain/core` is not installed.
+ * @example
+ * ```ts
+ * const app = withBackgroundTasks(new StateGraph(State).addNode('reply', reply).compile(), manager);
+ * for await (const [mode, chunk] of await app.stream(input, { streamMode: ['updates', 'custom'], configurable: { thread_id: 't1' } })) {
+ *   if (mode === 'custom' && chunk.agentflowTask) console.log('task', chunk.agentflowTask.type);
+ * }
+ * ```
+ */
+export function withBackgroundTasks<G extends LangGraphRunnable>(graph: G, manager: BackgroundTaskManager, options: WithBackgroundTasksOptions = {}): G {
+  if (typeof graph !== 'object' || graph === null || typeof graph.invoke !== 'function' || typeof graph.stream !== 'function') {
+    throw new InvalidArgumentError('graph', 'a compiled LangGraph.js graph (with invoke() and stream())', graph);
+  }
+  checkManager(manager);
+  checkPlainObject('options', options);
+  const settings = readOptions('options', options, ['publisher', 'waitForTasks']);
+  if (settings.publisher !== undefined && settings.publisher !== null && !isPublisher(settings.publisher)) {
+    throw new InvalidArgumentError('publisher', 'a BasePublisher, or null for none', settings.publisher);
+  }
+  const defaultWait = checkWaitForTasks('waitForTasks', settings.waitForTasks) ?? false;
+  const langgraph = loadLangGraph('withBackgroundTasks()');
+  const container = new ContainerInstance(`agentflow-langgraph-${randomUUID()}`);
+  container.set({ id: BackgroundTaskManager, value: manager });
+  container.set({ id: BasePublisher as unknown as ServiceIdentifier<BasePublisher>, value: settings.publisher ?? null });
+  const runs = new LangGraphRuns(manager, container, langgraph, defaultWait);
+
+  const invoke = (input: unknown, config?: unknown): Promise<unknown> => runs.invoke(graph, input, config);
+  const stream = (input: unknown, config?: unknown): Promise<AsyncIterable<unknown>> => runs.stream(graph, input, config);
+  return new Proxy(graph, {
+    get(target, key) {
+      if (key === 'invoke') return invoke;
+      if (key === 'stream') return stream;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** One wrapped graph's runs: each in its own task scope and run context. */
+class LangGraphRuns {
+  readonly #manager: BackgroundTaskManager;
+  readonly #container: ContainerInstance;
+  readonly #langgraph: LangGraphModules;
+  readonly #defaultWait: WaitForTasks;
+  readonly #nodeName: () => string | undefined;
+
+  constructor(manager: BackgroundTaskManager, container: ContainerInstance, langgraph: LangGraphModules, defaultWait: WaitForTasks) {
+    this.#manager = manager;
+    this.#container = container;
+    this.#langgraph = langgraph;
+    this.#defaultWait = defaultWait;
+    // the node LangGraph.js is executing where a task is created (its config is carried like ours)
+    this.#nodeName = () => {
+      const node = langgraph.getConfig()?.metadata?.langgraph_node;
+      return typeof node === 'string' ? node : undefined;
+    };
+  }
+
+  async invoke(graph: LangGraphRunnable, input: unknown, config: unknown): Promise<unknown> {
+    const run = this.#start(config);
+    try {
+      return await run.enter(() => graph.invoke(input, run.config));
+    } finally {
+      run.ended();
+      if (run.waitForTasks !== false) await run.scope.waitForAll({ returnExceptions: true, ...timeoutOf(run.waitForTasks) });
+    }
+  }
+
+  async stream(graph: LangGraphRunnable, input: unknown, config: unknown): Promise<AsyncIterable<unknown>> {
+    const run = this.#start(config);
+    const format = customChunkFormat(run.config.streamMode, run.config.subgraphs);
+    const redactor = this.#manager.redactor;
+    const chunks =
+      format === undefined ? undefined : new ChunkBuffer(run.scope.events$.pipe(map((event) => format({ agentflowTask: redactor.redact(event) }))));
+    let source: AsyncIterable<unknown>;
+    try {
+      // LangGraph.js starts the run when stream() is called: its nodes see the context entered here.
+      source = await run.enter(() => graph.stream(input, run.config));
+    } catch (error) {
+      chunks?.close();
+      run.ended();
+      throw error;
+    }
+    const waitForTasks = run.waitForTasks;
+    return this.#langgraph.fromAsyncGenerator(
+      forwardRun(source, {
+        chunks,
+        tasksSettled: waitForTasks === false ? undefined : () => run.scope.waitForAll({ returnExceptions: true, ...timeoutOf(waitForTasks) }),
+        cancelled: () => void run.scope.cancelAll('the LangGraph.js stream was cancelled'),
+        ended: run.ended,
+      }),
+    );
+  }
+
+  /** A run: its configuration for LangGraph.js, its scope, its context, and how it ends. */
+  #start(given: unknown): StartedRun {
+    if (given !== undefined) checkPlainObject('config', given);
+    const config: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
+    const configurable: Record<string, unknown> = isRecord(config.configurable) ? { ...config.configurable } : {};
+    // waitForTasks: beside the config's fields (JavaScript) or in configurable (typed), never passed to LangGraph.js
+    const waitForTasks =
+      checkWaitForTasks('configurable.waitForTasks', configurable.waitForTasks) ??
+      checkWaitForTasks('config.waitForTasks', config.waitForTasks) ??
+      this.#defaultWait;
+    delete configurable.waitForTasks;
+    delete config.waitForTasks;
+    if (isRecord(config.configurable)) config.configurable = configurable;
+    const runId = typeof config.runId === 'string' ? config.runId : randomUUID();
+    config.runId = runId;
+    const threadId = typeof configurable.thread_id === 'string' ? configurable.thread_id : undefined;
+    const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
+    const scope = this.#manager.scope({ name: 'langgraph_run', runId, ...(threadId === undefined ? {} : { threadId }) });
+    const resolved: ResolvedRunConfig = {
+      runId,
+      threadId,
+      userId: undefined,
+      recursionLimit: typeof config.recursionLimit === 'number' ? config.recursionLimit : LANGGRAPH_DEFAULT_RECURSION_LIMIT,
+      signal: signal ?? new AbortController().signal,
+    };
+    const context: RunContext = { container: this.#container, config: resolved, tasks: scope };
+    // The caller's signal aborting during the run cancels the run's tasks in flight then.
+    let ended = noop;
+    if (signal !== undefined) {
+      const cancel = (): void => void scope.cancelAll(signal.reason);
+      if (signal.aborted) cancel();
+      else {
+        signal.addEventListener('abort', cancel, ONCE);
+        ended = () => signal.removeEventListener('abort', cancel);
+      }
+    }
+    return {
+      config,
+      scope,
+      waitForTasks,
+      enter: (fn) => runScopeStorage.run(context, () => scope.run(fn, { nodeName: this.#nodeName })),
+      ended,
+    };
+  }
+}
+
+interface StartedRun {
+  /** The configuration passed to LangGraph.js (the caller's, with `runId` set and `waitForTasks` taken out). */
+  readonly config: Record<string, unknown>;
+  readonly scope: TaskScope;
+  readonly waitForTasks: WaitForTasks;
+  readonly enter: <R>(fn: () => R) => R;
+  readonly ended: () => void;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `waitForTasks` checked; `undefined` when not given. */
+function checkWaitForTasks(argument: string, value: unknown): WaitForTasks | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (isRecord(value)) {
+    const { timeoutMs } = readOptions(argument, value as { timeoutMs?: number }, ['timeoutMs']);
+    if (timeoutMs === undefined) throw new InvalidArgumentError(`${argument}.timeoutMs`, 'a finite number of milliseconds > 0', timeoutMs);
+    checkTimeout(`${argument}.timeoutMs`, timeoutMs);
+    return { timeoutMs };
+  }
+  throw new InvalidArgumentError(argument, 'a boolean or { timeoutMs }', value);
+}
+
+function timeoutOf(wait: WaitForTasks): { timeoutMs?: number } {
+  return typeof wait === 'object' ? { timeoutMs: wait.timeoutMs } : {};
+}
