@@ -722,7 +722,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   readonly #host: TaskRunHost & { scheduler: SchedulerLike | undefined } = {
     taskStarted: (run) => {
       const seq = ++this.#seq;
-      if (this.#events.observed || run.hasListeners) this.#publish(run, startedEvent(run, seq));
+      if (this.#events.observed || run.hasListeners || (run.groups !== undefined && anyObserved(run.groups))) this.#publish(run, startedEvent(run, seq));
       this.#tasksChanged();
       if (taskChannels.started.hasSubscribers) publishTask('started', this, run);
     },
