@@ -14,7 +14,7 @@ import { noop } from '../util/noop';
 import { ONCE } from '../util/once-listener';
 import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
 import { customChunkFormat } from './internal/custom-chunks';
-import { ChunkBuffer, forwardRun } from './internal/forward-run';
+import { RunStreamBuffer, forwardRun } from './internal/forward-run';
 import { loadLangGraph, type LangGraphModules } from './internal/load-langgraph';
 import type { WaitForTasks, WithBackgroundTasksOptions } from './with-background-tasks-options';
 
@@ -131,21 +131,21 @@ class LangGraphRuns {
     const run = this.#start(config);
     const format = customChunkFormat(run.config.streamMode, run.config.subgraphs);
     const redactor = this.#manager.redactor;
-    const chunks =
-      format === undefined ? undefined : new ChunkBuffer(run.scope.events$.pipe(map((event) => format({ agentflowTask: redactor.redact(event) }))));
-    let source: AsyncIterable<unknown>;
+    // Listening before stream() is called: LangGraph.js may run nodes before its promise resolves.
+    const buffer = new RunStreamBuffer(
+      format === undefined ? undefined : run.scope.events$.pipe(map((event) => format({ agentflowTask: redactor.redact(event) }))),
+    );
     try {
       // LangGraph.js starts the run when stream() is called: its nodes see the context entered here.
-      source = await run.enter(() => graph.stream(input, run.config));
+      buffer.attach(await run.enter(() => graph.stream(input, run.config)));
     } catch (error) {
-      chunks?.close();
+      buffer.closeEvents();
       run.ended();
       throw error;
     }
     const waitForTasks = run.waitForTasks;
     return this.#langgraph.fromAsyncGenerator(
-      forwardRun(source, {
-        chunks,
+      forwardRun(buffer, {
         tasksSettled: waitForTasks === false ? undefined : () => run.scope.waitForAll({ returnExceptions: true, ...timeoutOf(waitForTasks) }),
         cancelled: () => void run.scope.cancelAll('the LangGraph.js stream was cancelled'),
         ended: run.ended,

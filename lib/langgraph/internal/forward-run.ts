@@ -1,44 +1,103 @@
 import type { Observable, Subscription } from 'rxjs';
 
 /**
- * The `custom` chunks of a run, kept from the moment the run starts (LangGraph.js runs its nodes as soon as
- * `stream()` is called, before anyone reads the stream) until {@link forwardRun} hands them on.
+ * One run's stream, merged: LangGraph.js's chunks and the run's task events (as `custom` chunks) in one queue, in
+ * the order they happened. The graph's stream is read from the start (LangGraph.js runs the graph as soon as
+ * `stream()` is called, and buffers its chunks whether anyone reads or not), so that a task event lands after the
+ * chunks of the steps before it, not after every chunk buffered by the time the consumer reads.
  */
-export class ChunkBuffer {
-  readonly queue: unknown[] = [];
+export class RunStreamBuffer {
+  readonly #queue: unknown[] = [];
   #wake: (() => void) | undefined;
-  readonly #subscription: Subscription;
+  readonly #subscription: Subscription | undefined;
+  #iterator: AsyncIterator<unknown> | undefined;
+  #sourceEnded = false;
+  #failure: { readonly error: unknown } | undefined;
+  #stopped = false;
 
-  constructor(chunks$: Observable<unknown>) {
-    this.#subscription = chunks$.subscribe((chunk) => {
-      this.queue.push(chunk);
-      this.wakeUp();
-    });
+  /**
+   * Listens to the run's task events from now on: made before `stream()` is called, which may run nodes at once.
+   *
+   * @param chunks$ - the run's task events as `custom` chunks; `undefined` when the stream has no `custom` mode.
+   */
+  constructor(chunks$: Observable<unknown> | undefined) {
+    this.#subscription = chunks$?.subscribe((chunk) => this.#push(chunk));
   }
 
-  /** Resolves at the next chunk (or {@link wakeUp}). */
-  next(): Promise<undefined> {
+  /** Starts reading the graph's stream. */
+  attach(source: AsyncIterable<unknown>): void {
+    this.#iterator = source[Symbol.asyncIterator]();
+    void this.#pump(this.#iterator);
+  }
+
+  /** Whether the graph's stream ended by itself (a failure included). */
+  get sourceEnded(): boolean {
+    return this.#sourceEnded;
+  }
+
+  /** The graph's stream failure, if it failed. */
+  get failure(): { readonly error: unknown } | undefined {
+    return this.#failure;
+  }
+
+  /** The next queued chunk, if any. */
+  take(): { readonly chunk: unknown } | undefined {
+    return this.#queue.length === 0 ? undefined : { chunk: this.#queue.shift() };
+  }
+
+  /** Resolves at the next chunk or the end of the graph's stream. */
+  changed(): Promise<void> {
     return new Promise((resolve) => {
-      this.#wake = () => resolve(undefined);
+      this.#wake = resolve;
     });
   }
 
-  wakeUp(): void {
+  /** Stops listening to the run's task events. */
+  closeEvents(): void {
+    this.#subscription?.unsubscribe();
+  }
+
+  /** The consumer stopped reading: stop the graph's stream, as LangGraph.js does when its own is left. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.closeEvents();
+    if (this.#sourceEnded) return;
+    try {
+      await this.#iterator?.return?.();
+    } catch {
+      // the graph's stream failing to stop is its own affair: the consumer asked to stop, and has
+    }
+  }
+
+  async #pump(iterator: AsyncIterator<unknown>): Promise<void> {
+    try {
+      for (;;) {
+        const result = await iterator.next();
+        if (result.done === true || this.#stopped) break;
+        this.#push(result.value);
+      }
+    } catch (error) {
+      if (!this.#stopped) this.#failure = { error };
+    }
+    this.#sourceEnded = true;
+    this.#wakeUp();
+  }
+
+  #push(chunk: unknown): void {
+    if (this.#stopped) return;
+    this.#queue.push(chunk);
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
-  }
-
-  close(): void {
-    this.#subscription.unsubscribe();
-    this.#wake = undefined;
   }
 }
 
 /** What {@link forwardRun} needs of the run whose stream it forwards. */
 export interface ForwardedRun {
-  /** The run's task events as `custom` chunks; `undefined` when the stream has no `custom` mode. */
-  readonly chunks: ChunkBuffer | undefined;
   /** Resolves once the run's tasks have settled (`waitForTasks`); `undefined` to end with the graph's stream. */
   readonly tasksSettled: (() => Promise<unknown>) | undefined;
   /** The consumer stopped reading before the graph's stream ended: the run is cancelled. */
@@ -48,35 +107,27 @@ export interface ForwardedRun {
 }
 
 /**
- * The stream a wrapped graph's `stream()` returns: LangGraph.js's chunks as they come, with the run's task events
- * in between as `custom` chunks, while the stream is open (then, with `waitForTasks`, until the run's tasks have
- * settled). A consumer that stops early (`break`, `return()`, `cancel()`) stops the graph's stream, as LangGraph.js
- * does, and cancels the run's tasks in flight; an error of the graph's stream is passed on, and leaves the tasks be.
+ * The stream a wrapped graph's `stream()` returns: the buffer's chunks, until the graph's stream ends (then, with
+ * `waitForTasks`, until the run's tasks have settled). A consumer that stops early (`break`, `return()`,
+ * `cancel()`) stops the graph's stream and cancels the run's tasks in flight; a failure of the graph's stream is
+ * passed on after the chunks before it, and leaves the tasks be.
  */
-export async function* forwardRun(source: AsyncIterable<unknown>, run: ForwardedRun): AsyncGenerator<unknown> {
-  const chunks = run.chunks;
-  const queue: unknown[] = chunks?.queue ?? [];
-  const woken = (): Promise<undefined> => chunks?.next() ?? new Promise<undefined>(() => undefined);
-  const iterator = source[Symbol.asyncIterator]();
-  let sourceEnded = false;
-  let failed = false;
+export async function* forwardRun(buffer: RunStreamBuffer, run: ForwardedRun): AsyncGenerator<unknown> {
+  let finished = false;
   try {
-    let next: Promise<IteratorResult<unknown>> | undefined;
     for (;;) {
-      while (queue.length > 0) yield queue.shift();
-      if (sourceEnded) break;
-      next ??= iterator.next();
-      let result: IteratorResult<unknown> | undefined;
-      try {
-        result = await Promise.race([next, woken()]);
-      } catch (error) {
-        failed = true;
-        throw error;
+      const next = buffer.take();
+      if (next !== undefined) {
+        yield next.chunk;
+        continue;
       }
-      if (result === undefined) continue; // a task event came first
-      next = undefined;
-      if (result.done === true) sourceEnded = true;
-      else yield result.value;
+      if (buffer.sourceEnded) break;
+      await buffer.changed();
+    }
+    const failure = buffer.failure;
+    if (failure !== undefined) {
+      finished = true;
+      throw failure.error;
     }
     if (run.tasksSettled !== undefined) {
       let settled = false;
@@ -84,21 +135,22 @@ export async function* forwardRun(source: AsyncIterable<unknown>, run: Forwarded
         () => (settled = true),
         () => (settled = true),
       );
-      while (!settled || queue.length > 0) {
-        while (queue.length > 0) yield queue.shift();
+      for (;;) {
+        const next = buffer.take();
+        if (next !== undefined) {
+          yield next.chunk;
+          continue;
+        }
         if (settled) break;
-        await Promise.race([waiting, woken()]);
+        await Promise.race([waiting, buffer.changed()]);
       }
     }
+    finished = true;
   } finally {
-    chunks?.close();
-    if (!sourceEnded && !failed) {
+    if (finished) buffer.closeEvents();
+    else {
       run.cancelled();
-      try {
-        await iterator.return?.();
-      } catch {
-        // the graph's stream failing to stop is its own affair: the consumer asked to stop, and has
-      }
+      await buffer.stop();
     }
     run.ended();
   }
