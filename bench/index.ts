@@ -4,9 +4,9 @@
  *
  * - names: run only these measurements (`create-settle`, `create-settle-timeout`, `scaling`, `shutdown`,
  *   `memory`, `subscribers`, `common-case`, `redaction`, `sse`, `sse-steady`, `redis-mirror`, `redis-ingest`,
- *   `open-telemetry`, or their numbers 1-13; `sse` also selects `sse-steady`, the third part of its benchmark,
- *   `redis` selects 11 and 12, which need Redis at `REDIS_URL`, and `otel` selects 13); all by default, in that
- *   order.
+ *   `open-telemetry`, `run-filters`, `run-tagging`, or their numbers 1-15; `sse` also selects `sse-steady`, the
+ *   third part of its benchmark, `redis` selects 11 and 12, which need Redis at `REDIS_URL`, `otel` selects 13, and
+ *   `runs` selects 14 and 15); all by default, in that order.
  * - `--quick`: one timed round each (a smoke run, well under a minute); the figures are indicative only.
  * - `--strict`: exit 1 if a target is missed (or a measurement fails); without it the exit code is 0 either way.
  * - `--cpu`: judge the time targets on the process's CPU time instead of the wall clock (both are always
@@ -23,6 +23,8 @@ import { createSettleTimeout } from './create-settle-timeout';
 import { memory } from './memory';
 import { openTelemetry } from './open-telemetry';
 import { redaction } from './redaction';
+import { runFilters } from './run-filters';
+import { runTagging } from './run-tagging';
 import { redisIngest } from './redis-ingest';
 import { redisMirror } from './redis-mirror';
 import { scaling } from './scaling';
@@ -48,6 +50,8 @@ const MEASUREMENTS: readonly Measurement[] = [
   redisMirror,
   redisIngest,
   openTelemetry,
+  runFilters,
+  runTagging,
 ];
 
 interface Cli {
