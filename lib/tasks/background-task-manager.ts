@@ -294,7 +294,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
         tags = tagsOf(frame);
         scope = ownScope(frame, this);
       } else {
-        tags = frame.scope.isWithin(explicit) ? tagsOf(frame) : explicit.tags;
+        // the node's name too, when the code runs in that very scope; its own run and thread otherwise
+        tags = frame.scope === explicit ? tagsOf(frame) : explicit.tags;
       }
     } else if (explicit !== undefined) {
       tags = explicit.tags;
@@ -812,6 +813,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     const oldest = this.#inFlight.values().next().value;
     if (oldest === undefined || oldest === newcomer) return;
     this.#tally.recordDropped();
+    if (oldest.groups !== undefined) this.#index.dropped(oldest.groups);
     oldest.shed();
     this.#log.dropped(oldest.name, 'overflow', this.#inFlight.size);
   }
@@ -875,11 +877,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
     if (group === null) return infos;
     if (group === undefined) {
       for (const run of this.#inFlight.values()) infos.push(run.info(now));
-      for (const run of this.#detached.values()) infos.push(run.info(now));
+      // detached work oldest first, as the tasks in flight (the list holds it in the order it was detached)
+      if (this.#detached.size > 0) infos.push(...Array.from(this.#detached.values(), (run) => run.info(now)).sort(byId));
       return infos;
     }
     for (const run of group.tracked) if (run.outcome === undefined && selection.matches(run)) infos.push(run.info(now));
-    for (const run of group.tracked) if (run.outcome !== undefined && selection.matches(run)) infos.push(run.info(now));
+    const detached: TaskInfo[] = [];
+    for (const run of group.tracked) if (run.outcome !== undefined && selection.matches(run)) detached.push(run.info(now));
+    infos.push(...detached.sort(byId));
     return infos;
   }
 
@@ -920,8 +925,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
     checkString('threadId', settings.threadId);
     // The run and thread: given, or those of the parent scope, or of the code the scope is made in.
     const inherited = parent?.tags ?? (ambientFrames.getStore()?.tags ?? NO_TASK_TAGS);
-    const runId = settings.runId ?? (settings.threadId === undefined ? inherited.runId : undefined);
-    const threadId = settings.threadId ?? (settings.runId === undefined ? inherited.threadId : undefined);
+    const runId = settings.runId ?? inherited.runId;
+    const threadId = settings.threadId ?? inherited.threadId;
     const tags: TaskTags = runId === undefined && threadId === undefined ? NO_TASK_TAGS : Object.freeze({ runId, threadId, nodeName: undefined });
     let context = parent?.context;
     if (settings.context !== undefined) context = context === undefined ? copyContext(settings.context) : withScopeContext(context, settings.context);
@@ -987,6 +992,11 @@ export class BackgroundTaskManager implements AsyncDisposable {
     scope.closing = closing;
     return closing;
   }
+}
+
+/** Oldest first: ids grow with creation. */
+function byId(a: TaskInfo, b: TaskInfo): number {
+  return a.id - b.id;
 }
 
 /** Whether `value` is a plain object (`{}` or `Object.create(null)`): `cancelAll()` reads one as options. */

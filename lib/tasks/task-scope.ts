@@ -106,7 +106,8 @@ export class TaskScope implements AsyncDisposable {
 
   /**
    * Creates a task of this scope: `manager.createTask()` with the scope's context under the task's own, the
-   * scope's `timeoutMs` when the task gives none, and the scope's run and thread.
+   * scope's `timeoutMs` when the task gives none, and the scope's run and thread (and the node's name, when called
+   * from code running in this scope: `scope.run(fn, { nodeName })`).
    *
    * @param work - what to run (see {@link TaskWork}).
    * @param options - as for `manager.createTask()`.
