@@ -158,7 +158,7 @@ for (const project of projects) {
 
 // 4. README blocks
 step('README.md blocks against the installed package (module nodenext, strict, skipLibCheck false)');
-// The README's users have what its snippets import: a project of their own, with redis, pino and the OpenTelemetry SDK.
+// The README's users have what its snippets import: a project of their own, with redis, pino, the OpenTelemetry SDK and LangGraph.js.
 const readme = path.join(work, 'readme');
 write(path.join(readme, 'package.json'), `${JSON.stringify({ name: 'scratch-readme', private: true, version: '1.0.0', type: 'module' }, null, 2)}\n`);
 const OPEN_TELEMETRY = ['@opentelemetry/api', '@opentelemetry/context-async-hooks', '@opentelemetry/sdk-metrics', '@opentelemetry/sdk-trace-base'];
@@ -173,6 +173,8 @@ run(
     `redis@${versionOf('redis')}`,
     `pino@${versionOf('pino')}`,
     ...OPEN_TELEMETRY.map((name) => `${name}@${versionOf(name)}`),
+    `@langchain/langgraph@${versionOf('@langchain/langgraph')}`,
+    `@langchain/core@${versionOf('@langchain/core')}`,
   ],
   readme,
   'npm install (README project)',

@@ -35,7 +35,7 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   jsx: ts.JsxEmit.ReactJSX,
   types: ['node'],
   baseUrl: ROOT,
-  paths: { 'agentflow-rx': ['lib/index.ts'], 'agentflow-rx/client': ['lib/ui/client.ts'] },
+  paths: { 'agentflow-rx': ['lib/index.ts'], 'agentflow-rx/client': ['lib/ui/client.ts'], 'agentflow-rx/langgraph': ['lib/langgraph/index.ts'] },
 };
 
 function fileOf(block: ReadmeBlock): string {
