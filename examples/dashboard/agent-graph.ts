@@ -95,7 +95,7 @@ async function research(
     tasks.createTask((signal) => sleep(between(400, 2_500), undefined, { signal }), {
       name: 'fetch_source',
       timeoutMs: 5_000,
-      context: { source, threadId: config.threadId },
+      context: { source },
     });
   }
   await sleep(between(200, 500), undefined, { signal: config.signal });
@@ -111,7 +111,7 @@ async function answer(
   tasks.createTask((signal) => sleep(between(300, 1_200), undefined, { signal }), {
     name: 'send_notification',
     timeoutMs: 3_000,
-    context: { channel: 'slack', threadId: config.threadId },
+    context: { channel: 'slack' }, // the run, thread and node are the task's own tags
   });
   return { answer: `${state.sources?.length ?? 0} sources consulted` };
 }

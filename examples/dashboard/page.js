@@ -244,8 +244,8 @@ function createRow(task) {
     bar.className = 'timeout-bar';
     timeoutCell.append(bar);
   }
-  const context = cell('c-context', formatContext(task.context));
-  context.title = safeJson(task.context);
+  const context = cell('c-context', [formatTags(task), formatContext(task.context)].filter(Boolean).join('  '));
+  context.title = [formatTags(task, true), safeJson(task.context)].filter(Boolean).join('\n');
   const action = cell('c-action');
   const cancel = document.createElement('button');
   cancel.type = 'button';
@@ -332,7 +332,7 @@ function taskEntry(event) {
 function taskDetail(event) {
   switch (event.type) {
     case 'created':
-      return [event.timeoutMs ? `timeout ${formatDuration(event.timeoutMs)}` : '', formatContext(event.context)]
+      return [event.timeoutMs ? `timeout ${formatDuration(event.timeoutMs)}` : '', formatTags(event), formatContext(event.context)]
         .filter(Boolean)
         .join(' · ');
     case 'completed':
@@ -743,6 +743,18 @@ function formatTime(timestamp) {
   const date = new Date(timestamp);
   const pad = (value, size = 2) => String(value).padStart(size, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** Where a task was created: its node, thread and run (the run's id cut short unless `whole`). */
+function formatTags(task, whole = false) {
+  const run = typeof task.runId === 'string' ? (whole || task.runId.length <= 12 ? task.runId : `${task.runId.slice(0, 8)}…`) : '';
+  return [
+    typeof task.nodeName === 'string' ? `node=${task.nodeName}` : '',
+    typeof task.threadId === 'string' ? `thread=${task.threadId}` : '',
+    run === '' ? '' : `run=${run}`,
+  ]
+    .filter(Boolean)
+    .join('  ');
 }
 
 function formatContext(context) {

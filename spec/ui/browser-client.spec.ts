@@ -143,7 +143,7 @@ describe('browser client', () => {
       const { browser, source } = connect();
       source.emit('snapshot', {
         tasks: [
-          { id: 1, name: 'a', status: 'running', createdAt: 100, ageMs: 5, context: { k: 1 }, done: false, cancelled: false },
+          { id: 1, name: 'a', status: 'running', createdAt: 100, ageMs: 5, context: { k: 1 }, runId: 'r1', threadId: 't1', nodeName: 'n1', done: false, cancelled: false },
           { id: 2, name: 'detached', status: 'cancelled', createdAt: 90, ageMs: 15, context: {}, done: false, cancelled: true },
         ],
         counts: COUNTS,
@@ -154,7 +154,7 @@ describe('browser client', () => {
       expect(latest(browser.counts$)).to.deep.equal(COUNTS);
       expect(latest(browser.state$)).to.equal('running');
       expect(latest(browser.tasks$)).to.deep.equal([
-        { id: 1, name: 'a', status: 'running', createdAt: 100, timeoutMs: undefined, context: { k: 1 }, done: false, cancelled: false },
+        { id: 1, name: 'a', status: 'running', createdAt: 100, timeoutMs: undefined, context: { k: 1 }, runId: 'r1', threadId: 't1', nodeName: 'n1', done: false, cancelled: false },
       ]);
     });
 

@@ -54,6 +54,9 @@ interface TaskRow {
   readonly createdAt: number;
   readonly timeoutMs: number | undefined;
   readonly context: unknown;
+  readonly runId: string | undefined;
+  readonly threadId: string | undefined;
+  readonly nodeName: string | undefined;
   readonly done: boolean;
   readonly cancelled: boolean;
 }
@@ -65,6 +68,9 @@ interface TaskEventData {
   readonly timestamp: number;
   readonly timeoutMs?: number;
   readonly context?: unknown;
+  readonly runId?: unknown;
+  readonly threadId?: unknown;
+  readonly nodeName?: unknown;
 }
 
 interface SnapshotData {
@@ -226,6 +232,10 @@ export function browserClientFactory() {
     };
   }
 
+  function stringOrUndefined(value: unknown): string | undefined {
+    return typeof value === 'string' ? value : undefined;
+  }
+
   function rowOf(task: TaskRow): TaskRow {
     return {
       id: task.id,
@@ -234,6 +244,9 @@ export function browserClientFactory() {
       createdAt: task.createdAt,
       timeoutMs: task.timeoutMs,
       context: task.context,
+      runId: stringOrUndefined(task.runId),
+      threadId: stringOrUndefined(task.threadId),
+      nodeName: stringOrUndefined(task.nodeName),
       done: task.done,
       cancelled: task.cancelled,
     };
@@ -249,6 +262,9 @@ export function browserClientFactory() {
         createdAt: event.timestamp,
         timeoutMs: event.timeoutMs,
         context: event.context ?? {},
+        runId: stringOrUndefined(event.runId),
+        threadId: stringOrUndefined(event.threadId),
+        nodeName: stringOrUndefined(event.nodeName),
         done: false,
         cancelled: false,
       });
