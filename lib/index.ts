@@ -44,6 +44,7 @@ export {
   type TaskFilter,
   type WaitForAllOptions,
   type CancelAllOptions,
+  type CancelReason,
   type TaskInfoOptions,
 } from './tasks/task-filter';
 export { NO_TASK_TAGS, type TaskTags } from './tasks/task-tags';

@@ -13,6 +13,7 @@ import { ONCE } from '../util/once-listener';
 import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, checkTimeout, readOptions } from '../util/validate';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { TaskScope } from '../tasks/task-scope';
+import { waitForRunTasks, type RunTasksWait } from './wait-for-run-tasks';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
 import type { GraphStepWrapper } from './graph-step-wrapper';
@@ -337,7 +338,7 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
       this.#runs.delete(run);
     };
     done.then(forget, forget);
-    return config.waitForTasks === undefined || config.waitForTasks === false ? done : afterTasks(done, scope, config.waitForTasks);
+    return config.waitForTasks === undefined || config.waitForTasks === false ? done : afterTasks(done, scope, config.waitForTasks, config.signal);
   }
 }
 
@@ -369,15 +370,20 @@ function checkWaitForTasks(value: unknown): void {
 
 /**
  * The run's outcome once its task scope has no task in flight (`waitForTasks`): the tasks' failures are logged by
- * the manager, never thrown here; the run's own outcome is kept.
+ * the manager, never thrown here; the run's own failure is kept. The caller's signal aborting while the run waits
+ * cancels the run's tasks, and the call fails with its reason.
  */
-async function afterTasks<S>(done: Promise<S>, scope: TaskScope, waitForTasks: true | { readonly timeoutMs: number }): Promise<S> {
-  const timeoutMs = waitForTasks === true ? undefined : waitForTasks.timeoutMs;
+async function afterTasks<S>(done: Promise<S>, scope: TaskScope, waitForTasks: RunTasksWait, signal: AbortSignal | undefined): Promise<S> {
+  let outcome: { readonly ok: true; readonly state: S } | { readonly ok: false; readonly error: unknown };
   try {
-    return await done;
-  } finally {
-    await scope.waitForAll({ returnExceptions: true, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    outcome = { ok: true, state: await done };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
+  const aborted = await waitForRunTasks(scope, waitForTasks, signal);
+  if (!outcome.ok) throw outcome.error;
+  if (aborted) throw (signal as AbortSignal).reason;
+  return outcome.state;
 }
 
 /**

@@ -24,7 +24,8 @@ export interface RunConfig {
   /**
    * `true`: `invoke()` resolves (and `stream()` completes) only once every background task of the run has
    * settled (its task scope: see `RunContext.tasks`), whether the run succeeded or failed; their failures are
-   * logged, never thrown. `{ timeoutMs }`: the same, giving up waiting after that many milliseconds. Default
+   * logged, never thrown. The caller's `signal` aborting while the run waits cancels them, and the call fails with
+   * its reason. `{ timeoutMs }`: the same, giving up waiting after that many milliseconds. Default
    * `false`: the run ends with its last node and its tasks go on in the background.
    */
   readonly waitForTasks?:

@@ -4,14 +4,15 @@ import { ContainerInstance, type ServiceIdentifier } from 'typedi';
 import { runScopeStorage } from '../di/run-scope';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RunContext } from '../graph/run-context';
+import { waitForRunTasks } from '../graph/wait-for-run-tasks';
 import type { ResolvedRunConfig } from '../graph/run-config';
 import { BasePublisher } from '../publisher/base-publisher';
 import { isPublisher } from '../publisher/is-publisher';
 import { BackgroundTaskManager } from '../tasks/background-task-manager';
 import { checkManager } from '../tasks/check-manager';
 import type { TaskScope } from '../tasks/task-scope';
+import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal-links';
 import { noop } from '../util/noop';
-import { ONCE } from '../util/once-listener';
 import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
 import { customChunkFormat } from './internal/custom-chunks';
 import { RunStreamBuffer, forwardRun } from './internal/forward-run';
@@ -35,19 +36,20 @@ const LANGGRAPH_DEFAULT_RECURSION_LIMIT = 25;
  *
  * - **executes inside an agentflow run context**: in its nodes (and what they call, across awaits and timers),
  *   `inject(BackgroundTaskManager)` gives `manager`, `inject(BasePublisher)` and `publishEvent()` use
- *   `options.publisher`, `getRunContext()` gives the run's `runId`, `threadId`, `signal` and `tasks`, and
- *   {@link getTaskScope} the run's task scope;
+ *   `options.publisher`, `getRunContext()` gives the run's `config` (`runId`, `threadId`, `signal`) and `tasks`,
+ *   and {@link getTaskScope} the run's task scope;
  * - **tags its tasks** with LangGraph.js's `configurable.thread_id` as `threadId`, the run's id (the caller's
  *   `runId`, else a new UUID, passed on to LangGraph.js so that its callbacks and traces carry the same id) as
  *   `runId`, and the LangGraph.js node that created them as `nodeName`, and counts them in a task scope of the
  *   run;
  * - **streams its tasks' events**: when the caller's `streamMode` includes `'custom'`, each event of the run's
- *   tasks is a `custom` chunk `{ agentflowTask: event }` (redacted by the manager's rules, like what the SSE
- *   handler sends), while the stream is open;
+ *   tasks is a `custom` chunk `{ agentflowTask: event }` (a JSON-safe copy redacted by the manager's rules, as the
+ *   SSE handler sends it: an error is `{ name, message, stack }`), while the stream is open;
  * - **cancels its tasks when it is cancelled**: the caller's `signal` aborting during the run, or a stream consumer
  *   that stops before the end, cancels the run's tasks then in flight (tasks that outlive a finished run go on);
  * - **waits for its tasks** with `waitForTasks` (`configurable.waitForTasks`, or `waitForTasks` beside it, or this
- *   function's option as the default): `invoke()` resolves, and the stream ends, once they have settled.
+ *   function's option as the default): `invoke()` resolves, and the stream ends, once they have settled; the
+ *   caller's `signal` aborting meanwhile cancels them, and the call fails with its reason.
  *
  * Other methods (`batch`, `streamEvents`, `getState`, `withConfig`...) are the graph's own, bound to it, and run
  * outside this (`withConfig` returns an unwrapped graph: wrap its result).
@@ -62,7 +64,7 @@ const LANGGRAPH_DEFAULT_RECURSION_LIMIT = 25;
  * @throws `MissingPeerDependencyError` when `@langchain/langgraph` or `@langchain/core` is not installed.
  * @example
  * ```ts
- * const app = withBackgroundTasks(new StateGraph(State).addNode('reply', reply).compile(), manager);
+ * const app = withBackgroundTasks(new StateGraph(State).addNode('respond', respond).addEdge(START, 'respond').compile(), manager);
  * for await (const [mode, chunk] of await app.stream(input, { streamMode: ['updates', 'custom'], configurable: { thread_id: 't1' } })) {
  *   if (mode === 'custom' && chunk.agentflowTask) console.log('task', chunk.agentflowTask.type);
  * }
@@ -119,21 +121,29 @@ class LangGraphRuns {
 
   async invoke(graph: LangGraphRunnable, input: unknown, config: unknown): Promise<unknown> {
     const run = this.#start(config);
+    let outcome: { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
     try {
-      return await run.enter(() => graph.invoke(input, run.config));
+      outcome = { ok: true, value: await run.enter(() => graph.invoke(input, run.config)) };
+    } catch (error) {
+      outcome = { ok: false, error };
     } finally {
       run.ended();
-      if (run.waitForTasks !== false) await run.scope.waitForAll({ returnExceptions: true, ...timeoutOf(run.waitForTasks) });
     }
+    // the caller's signal still counts while the run waits for its tasks: it cancels them and fails the call
+    const aborted = run.waitForTasks !== false && (await waitForRunTasks(run.scope, run.waitForTasks, run.signal));
+    if (!outcome.ok) throw outcome.error;
+    if (aborted) throw (run.signal as AbortSignal).reason;
+    return outcome.value;
   }
 
   async stream(graph: LangGraphRunnable, input: unknown, config: unknown): Promise<AsyncIterable<unknown>> {
     const run = this.#start(config);
-    const format = customChunkFormat(run.config.streamMode, run.config.subgraphs);
+    const format = customChunkFormat(ownField(run.config, 'streamMode'), ownField(run.config, 'subgraphs'));
     const redactor = this.#manager.redactor;
     // Listening before stream() is called: LangGraph.js may run nodes before its promise resolves.
     const buffer = new RunStreamBuffer(
       format === undefined ? undefined : run.scope.events$.pipe(map((event) => format({ agentflowTask: redactor.redact(event) }))),
+      run.ended, // the run is over when the graph's stream ends, whether the consumer reads it or not
     );
     try {
       // LangGraph.js starts the run when stream() is called: its nodes see the context entered here.
@@ -146,7 +156,8 @@ class LangGraphRuns {
     const waitForTasks = run.waitForTasks;
     return this.#langgraph.fromAsyncGenerator(
       forwardRun(buffer, {
-        tasksSettled: waitForTasks === false ? undefined : () => run.scope.waitForAll({ returnExceptions: true, ...timeoutOf(waitForTasks) }),
+        tasksSettled: waitForTasks === false ? undefined : () => waitForRunTasks(run.scope, waitForTasks, run.signal),
+        abortReason: () => run.signal?.reason,
         cancelled: () => void run.scope.cancelAll('the LangGraph.js stream was cancelled'),
         ended: run.ended,
       }),
@@ -155,43 +166,55 @@ class LangGraphRuns {
 
   /** A run: its configuration for LangGraph.js, its scope, its context, and how it ends. */
   #start(given: unknown): StartedRun {
-    if (given !== undefined) checkPlainObject('config', given);
-    const config: Record<string, unknown> = { ...(given as Record<string, unknown> | undefined) };
-    const configurable: Record<string, unknown> = isRecord(config.configurable) ? { ...config.configurable } : {};
+    const { config, configurable } = readConfig(given);
     // waitForTasks: beside the config's fields (JavaScript) or in configurable (typed), never passed to LangGraph.js
     const waitForTasks =
-      checkWaitForTasks('configurable.waitForTasks', configurable.waitForTasks) ??
-      checkWaitForTasks('config.waitForTasks', config.waitForTasks) ??
+      checkWaitForTasks('configurable.waitForTasks', configurable === undefined ? undefined : ownField(configurable, 'waitForTasks')) ??
+      checkWaitForTasks('config.waitForTasks', ownField(config, 'waitForTasks')) ??
       this.#defaultWait;
-    delete configurable.waitForTasks;
     delete config.waitForTasks;
-    if (isRecord(config.configurable)) config.configurable = configurable;
-    const runId = typeof config.runId === 'string' ? config.runId : randomUUID();
+    if (configurable !== undefined) {
+      delete configurable.waitForTasks;
+      config.configurable = configurable;
+    }
+    const givenRunId = ownField(config, 'runId');
+    const givenSignal = ownField(config, 'signal');
+    if (givenRunId !== undefined && typeof givenRunId !== 'string') throw new InvalidArgumentError('runId', 'a string', givenRunId);
+    if (givenSignal !== undefined && !(givenSignal instanceof AbortSignal)) throw new InvalidArgumentError('signal', 'an AbortSignal', givenSignal);
+    const runId = givenRunId ?? randomUUID();
     config.runId = runId;
-    const threadId = typeof configurable.thread_id === 'string' ? configurable.thread_id : undefined;
-    const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
+    const givenThread = configurable === undefined ? undefined : ownField(configurable, 'thread_id');
+    const threadId = typeof givenThread === 'string' ? givenThread : undefined;
+    const signal = givenSignal;
     const scope = this.#manager.scope({ name: 'langgraph_run', runId, ...(threadId === undefined ? {} : { threadId }) });
     const resolved: ResolvedRunConfig = {
       runId,
       threadId,
       userId: undefined,
-      recursionLimit: typeof config.recursionLimit === 'number' ? config.recursionLimit : LANGGRAPH_DEFAULT_RECURSION_LIMIT,
+      recursionLimit: typeof ownField(config, 'recursionLimit') === 'number' ? (config.recursionLimit as number) : LANGGRAPH_DEFAULT_RECURSION_LIMIT,
       signal: signal ?? new AbortController().signal,
     };
     const context: RunContext = { container: this.#container, config: resolved, tasks: scope };
-    // The caller's signal aborting during the run cancels the run's tasks in flight then.
+    // The caller's signal aborting during the run cancels the run's tasks in flight then: linked through the library's
+    // one registry (a request's signal shared by many runs gets one listener), until the run ends.
     let ended = noop;
     if (signal !== undefined) {
-      const cancel = (): void => void scope.cancelAll(signal.reason);
-      if (signal.aborted) cancel();
+      const link: CallerCancellable = { cancelFromCaller: (reason) => void scope.cancelAll(reason) };
+      if (signal.aborted) link.cancelFromCaller(signal.reason);
       else {
-        signal.addEventListener('abort', cancel, ONCE);
-        ended = () => signal.removeEventListener('abort', cancel);
+        callerSignalLinks.link(signal, link);
+        let linked = true;
+        ended = () => {
+          if (!linked) return;
+          linked = false;
+          callerSignalLinks.unlink(signal, link);
+        };
       }
     }
     return {
       config,
       scope,
+      signal,
       waitForTasks,
       enter: (fn) => runScopeStorage.run(context, () => scope.run(fn, { nodeName: this.#nodeName })),
       ended,
@@ -199,13 +222,43 @@ class LangGraphRuns {
   }
 }
 
+/**
+ * The caller's config as LangGraph.js gets it: a copy of its own fields (and of `configurable`'s), read once, so that
+ * nothing the adapter reads comes from a polluted `Object.prototype`, and a config that cannot be read is refused.
+ */
+function readConfig(given: unknown): { config: Record<string, unknown>; configurable: Record<string, unknown> | undefined } {
+  if (given === undefined) return { config: {}, configurable: undefined };
+  checkPlainObject('config', given);
+  let config: Record<string, unknown>;
+  let configurable: Record<string, unknown> | undefined;
+  try {
+    config = { ...(given as Record<string, unknown>) };
+    const inner = Object.hasOwn(config, 'configurable') ? config.configurable : undefined;
+    if (inner !== undefined) {
+      checkPlainObject('configurable', inner);
+      configurable = { ...(inner as Record<string, unknown>) };
+    }
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
+    throw new InvalidArgumentError('config', 'an object whose properties can be read', given);
+  }
+  return { config, configurable };
+}
+
 interface StartedRun {
   /** The configuration passed to LangGraph.js (the caller's, with `runId` set and `waitForTasks` taken out). */
   readonly config: Record<string, unknown>;
   readonly scope: TaskScope;
+  /** The caller's signal, if any. */
+  readonly signal: AbortSignal | undefined;
   readonly waitForTasks: WaitForTasks;
   readonly enter: <R>(fn: () => R) => R;
   readonly ended: () => void;
+}
+
+/** A field of the config's own (the copy holds only own fields, but a `configurable` given as JSON may not). */
+function ownField(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -224,6 +277,3 @@ function checkWaitForTasks(argument: string, value: unknown): WaitForTasks | und
   throw new InvalidArgumentError(argument, 'a boolean or { timeoutMs }', value);
 }
 
-function timeoutOf(wait: WaitForTasks): { timeoutMs?: number } {
-  return typeof wait === 'object' ? { timeoutMs: wait.timeoutMs } : {};
-}

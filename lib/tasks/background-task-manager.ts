@@ -8,13 +8,13 @@ import { Redactor } from '../redaction/redactor';
 import { callerSignalLinks } from '../util/caller-signal-links';
 import { NativePromise, followPromise } from '../util/promises';
 import { EmissionQueue, StreamSource } from '../util/stream-source';
-import { checkAbortSignal, checkBoolean, checkDelay, checkPlainObject, checkString, checkTimeout, readOptions, unknownOption } from '../util/validate';
+import { checkAbortSignal, checkBoolean, checkDelay, checkObjectLiteral, checkPlainObject, checkString, checkTimeout, readOptions, unknownOption } from '../util/validate';
 import { ambientFrames, ownScope, tagsOf } from './internal/ambient-scope';
 import { ScopeCore } from './internal/scope-core';
 import type { TaskGroup } from './internal/task-group';
 import { TaskIndex, type ResolvedFilter, type Selection } from './internal/task-index';
 import { task$, type SettlingHandle } from './internal/task-observable';
-import { TASK_FILTER_KEYS, type CancelAllOptions, type TaskFilter, type TaskInfoOptions, type WaitForAllOptions } from './task-filter';
+import { TASK_FILTER_KEYS, type CancelAllOptions, type CancelReason, type TaskFilter, type TaskInfoOptions, type WaitForAllOptions } from './task-filter';
 import { TaskScope, scopeCoreOf, type TaskScopeHost } from './task-scope';
 import type { TaskScopeCloseOptions, TaskScopeCloseResult, TaskScopeOptions } from './task-scope-options';
 import { NO_TASK_TAGS, type TaskTags } from './task-tags';
@@ -45,6 +45,8 @@ import type { WaitOptions, WaitResult } from './wait-result';
 
 const CREATE_TASK_OPTION_KEYS: readonly string[] = ['name', 'timeoutMs', 'context', 'signal'];
 const SCOPE_OPTION_KEYS = ['name', 'context', 'signal', 'timeoutMs', 'runId', 'threadId'] as const;
+/** How deep scopes nest: each task of a scope counts in every level above it (a cost per level). */
+const MAX_SCOPE_DEPTH = 100;
 const EMPTY_FILTER: ResolvedFilter = Object.freeze({ runId: undefined, threadId: undefined, name: undefined, scope: undefined });
 
 /**
@@ -228,8 +230,10 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * ```
    */
   task$<T>(work: TaskWork<T>, options?: CreateTaskOptions): Observable<T> {
-    return task$(() => this.#create(work, options, undefined));
+    return task$(() => this.#create(work, options, undefined), this.#onTaskSubscriberError);
   }
+
+  readonly #onTaskSubscriberError = (error: unknown): void => this.#host.callbackFailed(error, 'A subscriber of task$()');
 
   /**
    * A new scope of this manager: a group of tasks with its own counts, events, cancellation, waiting and close
@@ -330,8 +334,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     // Launched before anything else runs: a task a created-event subscriber creates starts after this one. Its
     // work is called one microtask from now, so a subscriber may still cancel it first.
-    if (this.#launchWrappers === undefined) run.launch();
-    else this.#launchWrapped(run, this.#launchWrappers);
+    // With a scheduler (which may run it at once, as `queueScheduler` does), the task is launched after its
+    // created event, so that its events keep their order.
+    if (this.#scheduler === undefined) this.#launch(run);
     const seq = ++this.#seq;
     // A new task has no listeners of its own yet: only the manager's streams, and its scopes', can be watching.
     if (this.#counts.observed || this.#events.observed || (run.groups !== undefined && anyObserved(run.groups))) {
@@ -344,6 +349,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
       }
     }
     this.#tasksChanged();
+    if (this.#scheduler !== undefined) this.#launch(run);
     if (taskChannels.created.hasSubscribers) publishTask('created', this, run);
     // Shed only if the newcomer still makes one too many: a subscriber of its created event may have cancelled
     // it, or made room.
@@ -376,8 +382,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
    */
   getTaskCount(filter?: TaskFilter): number {
     if (filter === undefined) return this.#inFlight.size;
-    checkPlainObject('filter', filter);
-    const selection = this.#select(this.#readFilter('filter', readOptions('filter', filter, TASK_FILTER_KEYS)), false);
+    checkObjectLiteral('filter', filter);
+    const selection = this.#select(this.#readFilter('filter', filter, readOptions('filter', filter, TASK_FILTER_KEYS)), false);
     const group = selection.group;
     if (group === null) return 0;
     if (group === undefined) return this.#inFlight.size;
@@ -406,10 +412,10 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * ```
    */
   getTaskInfo(options: TaskInfoOptions = {}): TaskInfo[] {
-    checkPlainObject('options', options);
+    checkObjectLiteral('options', options);
     const settings = readOptions('options', options, [...TASK_FILTER_KEYS, 'redacted']);
     checkBoolean('redacted', settings.redacted);
-    const selection = this.#select(this.#readFilter('options', settings), false);
+    const selection = this.#select(this.#readFilter('options', options, settings), false);
     const infos = this.#infos(selection);
     return settings.redacted === true ? this.#redacted(infos) : infos;
   }
@@ -482,10 +488,12 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * await manager.cancelAll({ runId: config.runId, reason: 'run aborted' });
    * ```
    */
+  cancelAll(options: CancelAllOptions): Promise<number>;
+  cancelAll(reason?: CancelReason): Promise<number>;
   async cancelAll(reasonOrOptions?: unknown): Promise<number> {
     if (!isOptionsObject(reasonOrOptions)) return this.#cancelEvery(new TaskCancelledError(undefined, reasonOrOptions));
     const settings = readOptions('options', reasonOrOptions as CancelAllOptions, [...TASK_FILTER_KEYS, 'reason']);
-    const selection = this.#select(this.#readFilter('options', settings), false);
+    const selection = this.#select(this.#readFilter('options', reasonOrOptions, settings), false);
     const error = new TaskCancelledError(undefined, settings.reason);
     if (selection.group === undefined) return this.#cancelEvery(error);
     return cancelIn(selection, error);
@@ -513,9 +521,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * ```
    */
   waitForAll(options: WaitForAllOptions = {}): Promise<WaitResult> {
-    checkPlainObject('options', options);
+    checkObjectLiteral('options', options);
     const settings = readOptions('options', options, [...TASK_FILTER_KEYS, 'timeoutMs', 'returnExceptions']);
-    const filter = this.#readFilter('options', settings);
+    const filter = this.#readFilter('options', options, settings);
     return this.#wait(filter, settings);
   }
 
@@ -527,14 +535,22 @@ export class BackgroundTaskManager implements AsyncDisposable {
     const timeoutMs = options.timeoutMs;
     const selection = this.#select(filter, true);
     const group = selection.group;
-    const inFlight = (): number => (group === undefined || group === null ? this.#inFlight.size : countInFlight(group, selection));
+    // A filter on two fields or more is counted once, then kept up to date as tasks join and settle: re-counting the
+    // group at each settlement would make the wait quadratic.
+    let matching = group === undefined || group === null || selection.exact ? 0 : countInFlight(group, selection);
+    const inFlight = (): number =>
+      group === undefined || group === null ? this.#inFlight.size : selection.exact ? group.inFlight : matching;
     return new Promise<WaitResult>((resolve, reject) => {
       const errors: unknown[] = [];
       const stop = watchUntil({
         watchers: group === undefined || group === null ? this.#watchers : group.watchers,
         condition: () => inFlight() === 0,
         timeoutMs,
+        taskAdded: (run) => {
+          if (!selection.exact && selection.matches(run)) matching++;
+        },
         taskSettled: (run) => {
+          if (group !== undefined && group !== null && !selection.exact && selection.matches(run)) matching--;
           const outcome = run.outcome;
           if (outcome?.status !== 'failed' || !selection.matches(run)) return;
           if (returnExceptions) {
@@ -652,6 +668,11 @@ export class BackgroundTaskManager implements AsyncDisposable {
     };
     this.#log.shutDown(stats);
     return stats;
+  }
+
+  #launch(run: AnyTaskRun): void {
+    if (this.#launchWrappers === undefined) run.launch();
+    else this.#launchWrapped(run, this.#launchWrappers);
   }
 
   /**
@@ -866,7 +887,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
 
   /** The manager's clock for ages: its scheduler's, or the monotonic one. */
   #now(): number {
-    return this.#scheduler === undefined ? performance.now() : this.#scheduler.now();
+    if (this.#scheduler === undefined) return performance.now();
+    try {
+      const now = this.#scheduler.now();
+      if (Number.isFinite(now)) return now;
+    } catch {
+      // counted where the tasks read it (TaskRun); here only the ages of a listing are at stake
+    }
+    return performance.now();
   }
 
   /** The infos of the tasks `selection` selects: in flight first, then detached work, oldest first in each. */
@@ -897,8 +925,28 @@ export class BackgroundTaskManager implements AsyncDisposable {
     yield* this.#detached.values();
   }
 
-  /** A filter's fields, checked: strings, and a scope of this manager. */
-  #readFilter(argument: string, settings: Partial<TaskFilter>): ResolvedFilter {
+  /**
+   * A filter's fields, checked: strings, and a scope of this manager. A field given as `undefined` is refused, not
+   * left out: `cancelAll({ runId: config.runId })` with no run id must not become "cancel every task".
+   */
+  #readFilter(argument: string, given: object, settings: Partial<TaskFilter>): ResolvedFilter {
+    for (const key of TASK_FILTER_KEYS) {
+      if (settings[key] !== undefined) continue;
+      let present = false;
+      try {
+        present = Object.hasOwn(given, key);
+      } catch {
+        present = false;
+      }
+      if (present) {
+        throw new InvalidArgumentError(
+          key,
+          'a value',
+          undefined,
+          `Expected \`${key}\` (in ${argument}) to be ${key === 'scope' ? 'a TaskScope' : 'a string'}, got undefined: leave the key out to match every task`,
+        );
+      }
+    }
     const { runId, threadId, name, scope } = settings;
     if (runId === undefined && threadId === undefined && name === undefined && scope === undefined) return EMPTY_FILTER;
     checkString('runId', runId);
@@ -908,7 +956,14 @@ export class BackgroundTaskManager implements AsyncDisposable {
     if (scope !== undefined) {
       core = scopeCoreOf(scope);
       if (core === undefined) throw new InvalidArgumentError('scope', 'a TaskScope (from manager.scope())', scope);
-      if (core.owner !== this) throw new InvalidArgumentError('scope', `a TaskScope of this manager (in ${argument})`, scope);
+      if (core.owner !== this) {
+        throw new InvalidArgumentError(
+          'scope',
+          'a TaskScope of this manager',
+          scope,
+          `Expected \`scope\` (in ${argument}) to be a TaskScope of this manager, got the scope '${core.name}' of another manager`,
+        );
+      }
     }
     return { runId, threadId, name, scope: core };
   }
@@ -923,6 +978,15 @@ export class BackgroundTaskManager implements AsyncDisposable {
     checkTimeout('timeoutMs', settings.timeoutMs);
     checkString('runId', settings.runId);
     checkString('threadId', settings.threadId);
+    if (parent !== undefined && parent.groups.length >= MAX_SCOPE_DEPTH) {
+      throw new InvalidArgumentError(
+        'options',
+        `a scope at most ${MAX_SCOPE_DEPTH} levels deep`,
+        options,
+        `Scopes nest at most ${MAX_SCOPE_DEPTH} levels deep (each task of a scope counts in every level above it); ` +
+          `'${parent.name}' is at that depth already`,
+      );
+    }
     // The run and thread: given, or those of the parent scope, or of the code the scope is made in.
     const inherited = parent?.tags ?? (ambientFrames.getStore()?.tags ?? NO_TASK_TAGS);
     const runId = settings.runId ?? inherited.runId;
@@ -957,6 +1021,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   /** The manager's side of its scopes, kept off the public surface. */
   readonly #scopeHost: TaskScopeHost = {
     createTask: (scope, work, options) => this.#create(work, options, scope),
+    task$: (scope, work, options) => task$(() => this.#create(work, options, scope), this.#onTaskSubscriberError),
     count: (scope) => scope.group.inFlight,
     info: (scope, redacted) => {
       const infos = this.#infos(scopeSelection(scope));

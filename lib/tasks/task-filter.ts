@@ -55,6 +55,18 @@ export interface CancelAllOptions extends TaskFilter {
 }
 
 /**
+ * A reason `cancelAll()` takes as is: anything but a plain object (which it reads as {@link CancelAllOptions}; give
+ * an object as `{ reason }`). The type leaves plain objects out, so that a misspelt filter is a compile error.
+ *
+ * @example
+ * ```ts
+ * const reason: CancelReason = new Error('user logged out');
+ * await manager.cancelAll(reason);
+ * ```
+ */
+export type CancelReason = string | number | boolean | bigint | symbol | null | undefined | Error | readonly unknown[];
+
+/**
  * Options of `manager.getTaskInfo()`: which tasks (a {@link TaskFilter}), and whether to redact them.
  *
  * @example

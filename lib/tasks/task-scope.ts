@@ -3,8 +3,8 @@ import { checkPlainObject, readOptions } from '../util/validate';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { CreateTaskOptions } from './create-task-options';
 import { ambientFrames, makeFrame } from './internal/ambient-scope';
-import type { ScopeCore } from './internal/scope-core';
-import { task$, type SettlingHandle } from './internal/task-observable';
+import { ScopeCore } from './internal/scope-core';
+import type { SettlingHandle } from './internal/task-observable';
 import type { TaskCounts } from './task-counts';
 import type { TaskEvent } from './task-event';
 import type { TaskHandle } from './task-handle';
@@ -20,6 +20,7 @@ import type { WaitOptions, WaitResult } from './wait-result';
  */
 export interface TaskScopeHost {
   createTask<T>(scope: ScopeCore, work: TaskWork<T>, options: CreateTaskOptions | undefined): SettlingHandle<T>;
+  task$<T>(scope: ScopeCore, work: TaskWork<T>, options: CreateTaskOptions | undefined): Observable<T>;
   count(scope: ScopeCore): number;
   info(scope: ScopeCore, redacted: boolean): TaskInfo[];
   cancel(scope: ScopeCore, reason: unknown): number;
@@ -72,6 +73,7 @@ export class TaskScope implements AsyncDisposable {
    * @internal
    */
   constructor(host: TaskScopeHost, core: ScopeCore, events$: Observable<TaskEvent>, counts$: Observable<TaskCounts>) {
+    if (!(core instanceof ScopeCore)) throw new TypeError('A TaskScope is made by manager.scope() or scope.scope(), not with new');
     this.#host = host;
     this.#core = core;
     core.handle = this;
@@ -134,7 +136,7 @@ export class TaskScope implements AsyncDisposable {
    * ```
    */
   task$<T>(work: TaskWork<T>, options?: CreateTaskOptions): Observable<T> {
-    return task$(() => this.#host.createTask(this.#core, work, options));
+    return this.#host.task$(this.#core, work, options);
   }
 
   /**
@@ -276,9 +278,10 @@ export class TaskScope implements AsyncDisposable {
  * @internal
  */
 export function scopeCoreOf(value: unknown): ScopeCore | undefined {
-  if (!(value instanceof TaskScope)) return undefined;
   try {
-    return readCore(value);
+    if (!(value instanceof TaskScope)) return undefined; // (instanceof itself throws for a revoked Proxy)
+    const core = readCore(value);
+    return core instanceof ScopeCore ? core : undefined;
   } catch {
     return undefined; // an object that only claims TaskScope's prototype
   }

@@ -63,9 +63,31 @@ export function checkBoolean(argument: string, value: unknown): void {
 /** Throws unless `value` is a non-array object (or `undefined`). */
 export function checkPlainObject(argument: string, value: unknown): void {
   if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  let isArray = false;
+  try {
+    isArray = Array.isArray(value);
+  } catch {
+    throw new InvalidArgumentError(argument, 'an object whose properties can be read', value); // a revoked Proxy
+  }
+  if (typeof value !== 'object' || value === null || isArray) {
     throw new InvalidArgumentError(argument, 'a plain object', value);
   }
+}
+
+/**
+ * Throws unless `value` is a plain object literal (its prototype `Object.prototype` or `null`), or `undefined`: for
+ * options where a `Map`, a `Date` or a class instance is surely a mistake (a filter that would match every task).
+ */
+export function checkObjectLiteral(argument: string, value: unknown): void {
+  if (value === undefined) return;
+  checkPlainObject(argument, value);
+  let prototype: unknown;
+  try {
+    prototype = Object.getPrototypeOf(value);
+  } catch {
+    throw new InvalidArgumentError(argument, 'an object whose properties can be read', value);
+  }
+  if (prototype !== Object.prototype && prototype !== null) throw new InvalidArgumentError(argument, 'a plain object literal', value);
 }
 
 /** Throws unless `value` is an `AbortSignal` (or `undefined`). */

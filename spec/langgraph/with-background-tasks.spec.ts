@@ -14,6 +14,7 @@ import {
   type TaskEvent,
 } from '../../lib';
 import { getTaskScope, withBackgroundTasks } from '../../lib/langgraph';
+import { callerSignalLinks } from '../../lib/util/caller-signal-links';
 import { deferred, rejectionOf, thrownBy, untilAborted } from '../support/helpers';
 import { asResponse, FakeResponse, fakeRequest } from '../ui/support/fake-response';
 
@@ -265,6 +266,74 @@ describe('withBackgroundTasks() (LangGraph.js)', () => {
     const snapshot = await app.getState({ configurable: { thread_id: 'state' } });
     expect(snapshot.values.log).to.deep.equal(['first', 'second']);
     expect(app.getGraph().nodes).to.have.property('first');
+  });
+
+  it("cancels the run's tasks and rejects with the reason when the caller's signal aborts while invoke() waits for them", async () => {
+    const controller = new AbortController();
+    const app = withBackgroundTasks(
+      graphOf(async () => {
+        inject(BackgroundTaskManager).createTask((signal) => untilAborted(signal), { name: 'long' });
+        return { log: ['first'] };
+      }).compile(),
+      manager,
+    );
+    const running = app.invoke({ log: [] }, { signal: controller.signal, configurable: { waitForTasks: true } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(manager.getTaskCount({ name: 'long' })).to.equal(1);
+    const reason = new Error('caller gave up');
+    controller.abort(reason);
+    expect(await rejectionOf(running)).to.equal(reason);
+    expect(manager.getTaskCount({ name: 'long' })).to.equal(0);
+  });
+
+  it("links a signal shared by many runs once, and lets go of it when each run ends, streams nobody reads included", async () => {
+    // a stand-in graph that never touches the signal itself (LangGraph.js adds listeners of its own)
+    const fake = {
+      invoke: (_input: unknown, _config?: unknown) => new Promise((resolve) => setTimeout(resolve, 5, {})),
+      stream: async (_input: unknown, _config?: unknown) =>
+        (async function* () {
+          yield { step: 1 };
+        })(),
+    };
+    const app = withBackgroundTasks(fake, manager);
+    const request = new AbortController();
+    await Promise.all(Array.from({ length: 20 }, () => app.invoke({}, { signal: request.signal })));
+    for (let index = 0; index < 50; index++) await app.stream({}, { signal: request.signal }); // never read
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(callerSignalLinks.size).to.equal(0);
+  });
+
+  it('reads only the config’s own fields: a polluted Object.prototype changes no run', async () => {
+    const release = deferred();
+    const app = withBackgroundTasks(
+      graphOf(async () => {
+        inject(BackgroundTaskManager).createTask(() => release.promise, { name: 'slow' });
+        return { log: [] };
+      }).compile(),
+      manager,
+    );
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype.waitForTasks = true;
+    try {
+      await app.invoke({ log: [] }, {}); // would wait for 'slow' forever if the polluted key were read
+    } finally {
+      delete prototype.waitForTasks;
+    }
+    expect(manager.getTaskCount({ name: 'slow' })).to.equal(1);
+    release.resolve();
+  });
+
+  it('refuses a config it cannot read or whose runId or signal is of the wrong kind, naming the field', async () => {
+    const app = withBackgroundTasks(graphOf(async () => ({ log: [] })).compile(), manager);
+    const throwing = Object.defineProperty({}, 'configurable', {
+      enumerable: true,
+      get() {
+        throw new Error('getter boom');
+      },
+    });
+    expect(await rejectionOf(app.invoke({ log: [] }, throwing))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'config');
+    expect(await rejectionOf(app.invoke({ log: [] }, { runId: 42 } as never))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'runId');
+    expect(await rejectionOf(app.invoke({ log: [] }, { signal: {} } as never))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'signal');
   });
 
   it('refuses what it cannot use, naming the argument', () => {

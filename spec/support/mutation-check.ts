@@ -53,7 +53,7 @@ const MUTANTS: readonly Mutant[] = [
   {
     bug: 'durations come from the wall clock',
     file: 'lib/tasks/internal/task-run.ts',
-    find: 'return Math.max(0, (scheduler === undefined ? performance.now() : scheduler.now()) - this.#createdAtMs);',
+    find: 'return Math.max(0, (scheduler === undefined ? performance.now() : schedulerNow(this.#host)) - this.#createdAtMs);',
     replace: 'return Date.now() - this.createdAt;',
   },
   {

@@ -12,6 +12,7 @@ import {
   type TaskCounts,
   type TaskHandle,
   type TaskInfo,
+  type CancelReason,
 } from '../../lib';
 
 /*
@@ -363,7 +364,8 @@ async function runPlan(plan: RunPlan): Promise<void> {
   if (cancelAll !== undefined) {
     // Any value is a reason: positionally, unless it is a plain object, which cancelAll() reads as options (then `{ reason }`).
     const reason = make(cancelAll.reason);
-    await manager.cancelAll(isPlainObjectSafely(reason) ? { reason } : reason);
+    if (isPlainObjectSafely(reason)) await manager.cancelAll({ reason });
+    else await manager.cancelAll(reason as CancelReason); // any value at run time; the type leaves plain objects out
   }
 
   const outcomes = await within(Promise.all(handles.map((handle) => handle.done)), 2_000, 'every done');

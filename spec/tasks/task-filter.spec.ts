@@ -11,6 +11,7 @@ import {
   type TaskHandle,
   type TaskInfo,
   type TaskScope,
+  type CancelReason,
 } from '../../lib';
 import {
   capturingLogger,
@@ -104,7 +105,26 @@ describe('BackgroundTaskManager', () => {
     it('counts every task in flight without a filter, or with an empty one', () => {
       expect(manager.getTaskCount()).to.equal(6);
       expect(manager.getTaskCount({})).to.equal(6);
-      expect(manager.getTaskCount({ runId: undefined })).to.equal(6);
+    });
+
+    it('refuses a filter field given as undefined (a run id that is not there must not mean every task), on every call', async () => {
+      const check = (error: unknown): void => {
+        expect(error).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'runId');
+        expect((error as Error).message).to.include('leave the key out to match every task');
+      };
+      check(thrownBy(() => manager.getTaskCount({ runId: undefined })));
+      check(thrownBy(() => manager.getTaskInfo({ runId: undefined })));
+      check(await rejectionOf(manager.cancelAll({ runId: undefined, reason: 'x' })));
+      check(thrownBy(() => manager.waitForAll({ runId: undefined })));
+      expect(manager.getTaskCount()).to.equal(6);
+    });
+
+    it('refuses a filter that is not a plain object literal (a Map, a Date), which would match every task', () => {
+      expect(thrownBy(() => manager.getTaskCount(new Map([['runId', 'run-1']]) as never))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'filter');
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      expect(thrownBy(() => manager.getTaskCount(revoked.proxy))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'filter');
+      expect(thrownBy(() => manager.getTaskInfo({ scope: revoked.proxy as never }))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'scope');
     });
 
     it('counts the tasks of a run', () => {
@@ -334,12 +354,12 @@ describe('BackgroundTaskManager', () => {
 
     it('reads an object that is not a plain object (a Map) as the reason', async () => {
       const reason = new Map([['why', 'because']]);
-      expect(await manager.cancelAll(reason)).to.equal(4);
+      expect(await manager.cancelAll(reason as unknown as CancelReason)).to.equal(4); // a Map: not a plain object, so a reason at run time
       expect((untagged.signal.reason as TaskCancelledError).cause).to.equal(reason);
     });
 
     it('rejects a misspelt filter key with an InvalidArgumentError naming it, and cancels nothing', async () => {
-      const result = manager.cancelAll({ runid: 'run-1' });
+      const result = manager.cancelAll({ runid: 'run-1' } as never); // a compile error too (see CancelReason): JavaScript callers get this
       const error = await rejectionOf(result);
       expect(error).to.be.instanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).to.equal('runid');
@@ -349,7 +369,7 @@ describe('BackgroundTaskManager', () => {
     });
 
     it('rejects a filter field of the wrong type, and cancels nothing', async () => {
-      const error = await rejectionOf(manager.cancelAll({ runId: 42, reason: 'x' }));
+      const error = await rejectionOf(manager.cancelAll({ runId: 42, reason: 'x' } as never));
       expect((error as InvalidArgumentError).argument).to.equal('runId');
       expect(manager.getTaskCount()).to.equal(4);
     });

@@ -14,13 +14,16 @@ export class RunStreamBuffer {
   #sourceEnded = false;
   #failure: { readonly error: unknown } | undefined;
   #stopped = false;
+  readonly #sourceEndedHook: () => void;
 
   /**
    * Listens to the run's task events from now on: made before `stream()` is called, which may run nodes at once.
    *
    * @param chunks$ - the run's task events as `custom` chunks; `undefined` when the stream has no `custom` mode.
+   * @param sourceEnded - called once the graph's stream ended (the run is over, read or not).
    */
-  constructor(chunks$: Observable<unknown> | undefined) {
+  constructor(chunks$: Observable<unknown> | undefined, sourceEnded: () => void) {
+    this.#sourceEndedHook = sourceEnded;
     this.#subscription = chunks$?.subscribe((chunk) => this.#push(chunk));
   }
 
@@ -80,6 +83,7 @@ export class RunStreamBuffer {
       if (!this.#stopped) this.#failure = { error };
     }
     this.#sourceEnded = true;
+    this.#sourceEndedHook();
     this.#wakeUp();
   }
 
@@ -98,8 +102,13 @@ export class RunStreamBuffer {
 
 /** What {@link forwardRun} needs of the run whose stream it forwards. */
 export interface ForwardedRun {
-  /** Resolves once the run's tasks have settled (`waitForTasks`); `undefined` to end with the graph's stream. */
-  readonly tasksSettled: (() => Promise<unknown>) | undefined;
+  /**
+   * Resolves once the run's tasks have settled (`waitForTasks`), with whether the caller's signal aborted the wait;
+   * `undefined` to end with the graph's stream.
+   */
+  readonly tasksSettled: (() => Promise<boolean>) | undefined;
+  /** The caller's signal's reason, thrown when it aborted the wait. */
+  readonly abortReason: () => unknown;
   /** The consumer stopped reading before the graph's stream ended: the run is cancelled. */
   readonly cancelled: () => void;
   /** The forwarding ended, however it ended. */
@@ -131,8 +140,12 @@ export async function* forwardRun(buffer: RunStreamBuffer, run: ForwardedRun): A
     }
     if (run.tasksSettled !== undefined) {
       let settled = false;
+      let aborted = false;
       const waiting = run.tasksSettled().then(
-        () => (settled = true),
+        (wasAborted) => {
+          aborted = wasAborted;
+          settled = true;
+        },
         () => (settled = true),
       );
       for (;;) {
@@ -143,6 +156,10 @@ export async function* forwardRun(buffer: RunStreamBuffer, run: ForwardedRun): A
         }
         if (settled) break;
         await Promise.race([waiting, buffer.changed()]);
+      }
+      if (aborted) {
+        finished = true;
+        throw run.abortReason();
       }
     }
     finished = true;

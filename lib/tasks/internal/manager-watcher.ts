@@ -9,4 +9,6 @@ export interface ManagerWatcher {
   taskSettled(run: AnyTaskRun): void;
   /** Detached work stopped. */
   workStopped(): void;
+  /** A task joined the group watched (only for the watchers of a group: see `TaskIndex.added`). */
+  taskAdded?(run: AnyTaskRun): void;
 }

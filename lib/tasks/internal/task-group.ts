@@ -8,6 +8,8 @@ import type { TaskTally } from './task-tally';
 export interface GroupWatcher<R> {
   taskSettled(run: R): void;
   workStopped(): void;
+  /** A task joined the group. */
+  taskAdded?(run: R): void;
 }
 
 /** What owns a scope's group: its signal, linked while the group has tasks in flight, cancels them. */

@@ -61,6 +61,7 @@ export class TaskIndex {
   added(run: AnyTaskRun, groups: readonly TaskGroup<AnyTaskRun>[]): void {
     for (const group of groups) {
       group.tracked.add(run);
+      if (group.watchers.size > 0) for (const watcher of group.watchers) watcher.taskAdded?.(run);
       group.scope?.tally.recordCreated();
       if (group.inFlight++ === 0) {
         const signal = group.scope?.owner.signal;

@@ -121,7 +121,7 @@ export class TaskLogger {
   }
 
   waitTimedOut(timeoutMs: number, remaining: number): void {
-    this.#logger.warn(`waitForAll timed out after ${timeoutMs} ms with ${remaining} background tasks still in flight`);
+    this.#logger.warn(`waitForAll timed out after ${timeoutMs} ms with ${remaining} background ${remaining === 1 ? 'task' : 'tasks'} still in flight`);
   }
 
   shutDown(stats: ShutdownStats): void {

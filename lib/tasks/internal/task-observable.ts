@@ -1,4 +1,5 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { GuardedObservable, type SubscriberErrorHandler } from '../../util/guarded-observable';
 import { TaskCancelledError } from '../../errors/task-cancelled-error';
 import { TaskDroppedError } from '../../errors/task-dropped-error';
 import { isInstanceOf } from '../../util/promises';
@@ -31,8 +32,8 @@ export interface SettlingHandle<T> extends TaskHandle<T> {
  * as the task settles in the manager's books (synchronously, in the same turn). Unsubscribing stops listening;
  * it never cancels the task. What `from(handle)` gives.
  */
-export function valueOf$<T>(handle: SettlingHandle<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
+export function valueOf$<T>(handle: SettlingHandle<T>, onSubscriberError: SubscriberErrorHandler): Observable<T> {
+  return new GuardedObservable<T>((subscriber) => {
     const deliver = (): void => {
       const outcome = handle.outcome;
       if (outcome === undefined) return;
@@ -50,21 +51,23 @@ export function valueOf$<T>(handle: SettlingHandle<T>): Observable<T> {
     // A handle's events$ completes right after the task's final event, inside the settlement.
     const subscription = handle.events$.subscribe({ complete: deliver });
     return () => subscription.unsubscribe();
-  });
+  }, onSubscriberError);
 }
 
 /**
  * A cold Observable of one task: each subscription creates a task with `create()`, emits its value and completes
  * (or errors as {@link valueOf$} does), and unsubscribing before it settled cancels it with the reason
- * `'unsubscribed'`. A `create()` that throws (a bad option, a `'reject'` overflow) errors the subscription.
+ * `'unsubscribed'`. A `create()` that throws (a bad option, a `'reject'` overflow) errors the subscription. Guarded
+ * as the manager's streams are: a subscriber that throws, or an error nobody handles, goes to `onSubscriberError`
+ * (counted and logged), never to an uncaught exception.
  */
-export function task$<T>(create: () => SettlingHandle<T>): Observable<T> {
-  return new Observable<T>((subscriber) => {
+export function task$<T>(create: () => SettlingHandle<T>, onSubscriberError: SubscriberErrorHandler): Observable<T> {
+  return new GuardedObservable<T>((subscriber) => {
     const handle = create();
-    const subscription = valueOf$(handle).subscribe(subscriber);
+    const subscription = valueOf$(handle, onSubscriberError).subscribe(subscriber);
     return () => {
       subscription.unsubscribe();
       handle.cancel('unsubscribed');
     };
-  });
+  }, onSubscriberError);
 }

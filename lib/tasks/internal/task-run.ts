@@ -122,12 +122,12 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
     if (callerSignal !== undefined) this.#more().callerSignal = callerSignal;
     this.createdAt = Date.now();
     const scheduler = host.scheduler;
-    this.#createdAtMs = scheduler === undefined ? performance.now() : scheduler.now();
+    this.#createdAtMs = scheduler === undefined ? performance.now() : schedulerNow(host);
     // The timeout runs from creation, as this task's own timer, cleared when it settles. A `timeout`-style
     // operator piped onto the work costs one more Observable, subscription and teardown per task: measured
     // 1.45x the AbortController + setTimeout floor against 1.21x for this (bench 2).
     if (timeoutMs !== undefined) {
-      this.#timer = scheduler === undefined ? setTimeout(timeOut, timeoutMs, this) : scheduler.schedule(timeOutAction, timeoutMs, this);
+      this.#timer = scheduler === undefined ? setTimeout(timeOut, timeoutMs, this) : this.#schedule(timeOutAction, timeoutMs);
     }
   }
 
@@ -244,9 +244,8 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
    * description). Called once, by `createTask`, after the task is in the books.
    */
   launch(): void {
-    const scheduler = this.#host.scheduler;
-    if (scheduler !== undefined) {
-      scheduler.schedule(startAction, 0, this);
+    if (this.#host.scheduler !== undefined) {
+      this.#schedule(startAction, 0);
       return;
     }
     try {
@@ -446,7 +445,7 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
     if (timer !== undefined) {
       this.#timer = undefined;
       if (this.#host.scheduler === undefined) clearTimeout(timer as NodeJS.Timeout);
-      else (timer as Subscription).unsubscribe();
+      else this.#unschedule(timer as Subscription);
     }
     // An already-started promise settled before it was taken runs on: the books list it as detached work.
     if (this.#work !== undefined && this.#kind === 'promise') this.#workRunning = true;
@@ -470,11 +469,41 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
     return true;
   }
 
+  /** A subscriber of `from(handle)` threw, or left an error unhandled: counted and logged by the manager. */
+  reportCallbackFailure(error: unknown): void {
+    this.#host.callbackFailed(error, 'A subscriber of a task handle’s value (from(handle))');
+  }
+
   #unsubscribe(subscription: Subscription): void {
     try {
       subscription.unsubscribe();
     } catch (error) {
       this.#host.callbackFailed(error, `The teardown of the Observable work of a task`);
+    }
+  }
+
+  /**
+   * Schedules `action` (with this task as its state) on the manager's scheduler. Total: a scheduler that throws is
+   * counted, and the action runs on a timer instead (or a microtask, for a start), so that no task is left behind.
+   */
+  #schedule(action: (this: unknown, run?: AnyTaskRun) => void, delayMs: number): Subscription | NodeJS.Timeout {
+    try {
+      return (this.#host.scheduler as SchedulerLike).schedule(action, delayMs, this);
+    } catch (error) {
+      this.#host.callbackFailed(error, 'The scheduler given to the manager');
+      if (delayMs > 0) return setTimeout(action, delayMs, this);
+      queueMicrotask(() => action(this));
+      return undefined as unknown as Subscription;
+    }
+  }
+
+  /** Cancels a scheduled timeout: what the scheduler returned, or the fallback timer. A throw is counted, never raised. */
+  #unschedule(timer: Subscription | NodeJS.Timeout): void {
+    try {
+      if (typeof (timer as Partial<Subscription>).unsubscribe === 'function') (timer as Subscription).unsubscribe();
+      else clearTimeout(timer as NodeJS.Timeout);
+    } catch (error) {
+      this.#host.callbackFailed(error, 'The scheduler given to the manager');
     }
   }
 
@@ -485,7 +514,7 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
 
   #age(): number {
     const scheduler = this.#host.scheduler;
-    return Math.max(0, (scheduler === undefined ? performance.now() : scheduler.now()) - this.#createdAtMs);
+    return Math.max(0, (scheduler === undefined ? performance.now() : schedulerNow(this.#host)) - this.#createdAtMs);
   }
 }
 
@@ -494,7 +523,7 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
 // its type is declared by the interface below.
 Object.defineProperty(TaskRun.prototype, observable, {
   value: function interopObservable(this: AnyTaskRun): Subscribable<unknown> {
-    return valueOf$(this);
+    return valueOf$(this, (error) => this.reportCallbackFailure(error));
   },
   writable: true,
   configurable: true,
@@ -554,6 +583,17 @@ function abortReasonOf(outcome: TaskOutcome<unknown> | undefined): unknown {
     default:
       return NOT_ABORTED;
   }
+}
+
+/** The scheduler's clock; a `now()` that throws or gives no finite number is counted, and the monotonic clock used. */
+function schedulerNow(host: TaskRunHost): number {
+  try {
+    const now = (host.scheduler as SchedulerLike).now();
+    if (Number.isFinite(now)) return now;
+  } catch (error) {
+    host.callbackFailed(error, 'The scheduler given to the manager');
+  }
+  return performance.now();
 }
 
 function timeOut(run: AnyTaskRun): void {

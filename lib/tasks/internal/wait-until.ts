@@ -11,6 +11,8 @@ export interface WatchSpec {
   readonly timeoutMs?: number;
   /** Sees every settled task first (it may end the watch early with the stop function). */
   readonly taskSettled?: (run: AnyTaskRun) => void;
+  /** Sees every task that joins the group watched (a group's watchers only). */
+  readonly taskAdded?: (run: AnyTaskRun) => void;
   /** Called once, when the watch ends by itself: `true` when the condition held, `false` on timeout. */
   readonly end: (met: boolean) => void;
 }
@@ -57,6 +59,7 @@ export function watchUntil(spec: WatchSpec): () => void {
       check();
     },
     workStopped: check,
+    ...(spec.taskAdded === undefined ? {} : { taskAdded: spec.taskAdded }),
   };
   // At the deadline the condition decides: a settlement at that very instant may still be being confirmed.
   if (spec.timeoutMs !== undefined) timer = setTimeout(() => end(spec.condition()), spec.timeoutMs);
