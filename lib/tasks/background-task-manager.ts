@@ -8,7 +8,18 @@ import { Redactor } from '../redaction/redactor';
 import { callerSignalLinks } from '../util/caller-signal-links';
 import { NativePromise, followPromise } from '../util/promises';
 import { EmissionQueue, StreamSource } from '../util/stream-source';
-import { checkAbortSignal, checkBoolean, checkDelay, checkObjectLiteral, checkPlainObject, checkString, checkTimeout, readOptions, unknownOption } from '../util/validate';
+import {
+  checkAbortSignal,
+  checkBoolean,
+  checkDelay,
+  checkObjectLiteral,
+  checkPlainObject,
+  checkString,
+  checkTimeout,
+  isObjectLiteral,
+  readOptions,
+  unknownOption,
+} from '../util/validate';
 import { ambientFrames, ownScope, tagsOf } from './internal/ambient-scope';
 import { ScopeCore } from './internal/scope-core';
 import type { TaskGroup } from './internal/task-group';
@@ -491,7 +502,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
   cancelAll(options: CancelAllOptions): Promise<number>;
   cancelAll(reason?: CancelReason): Promise<number>;
   async cancelAll(reasonOrOptions?: unknown): Promise<number> {
-    if (!isOptionsObject(reasonOrOptions)) return this.#cancelEvery(new TaskCancelledError(undefined, reasonOrOptions));
+    // a plain object is options; anything else (a string, an Error...) is the reason
+    if (!isObjectLiteral(reasonOrOptions)) return this.#cancelEvery(new TaskCancelledError(undefined, reasonOrOptions));
     const settings = readOptions('options', reasonOrOptions as CancelAllOptions, [...TASK_FILTER_KEYS, 'reason']);
     const selection = this.#select(this.#readFilter('options', reasonOrOptions, settings), false);
     const error = new TaskCancelledError(undefined, settings.reason);
@@ -1062,17 +1074,6 @@ export class BackgroundTaskManager implements AsyncDisposable {
 /** Oldest first: ids grow with creation. */
 function byId(a: TaskInfo, b: TaskInfo): number {
   return a.id - b.id;
-}
-
-/** Whether `value` is a plain object (`{}` or `Object.create(null)`): `cancelAll()` reads one as options. */
-function isOptionsObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
-  } catch {
-    return false;
-  }
 }
 
 /** A copy of a context's own enumerable fields, read once; an object that cannot be read is refused by name. */

@@ -81,13 +81,18 @@ export function checkPlainObject(argument: string, value: unknown): void {
 export function checkObjectLiteral(argument: string, value: unknown): void {
   if (value === undefined) return;
   checkPlainObject(argument, value);
-  let prototype: unknown;
+  if (!isObjectLiteral(value)) throw new InvalidArgumentError(argument, 'a plain object literal', value);
+}
+
+/** Whether `value` is an object literal (`{}` or `Object.create(null)`); false for one that cannot be inspected. */
+export function isObjectLiteral(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
   try {
-    prototype = Object.getPrototypeOf(value);
+    const prototype: unknown = Object.getPrototypeOf(value);
+    return prototype === Object.prototype || prototype === null;
   } catch {
-    throw new InvalidArgumentError(argument, 'an object whose properties can be read', value);
+    return false; // a revoked Proxy
   }
-  if (prototype !== Object.prototype && prototype !== null) throw new InvalidArgumentError(argument, 'a plain object literal', value);
 }
 
 /** Throws unless `value` is an `AbortSignal` (or `undefined`). */

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import log from 'loglevel';
 import { Observable } from 'rxjs';
+import { isObjectLiteral } from '../../lib/util/validate';
 import {
   BackgroundTaskManager,
   OVERFLOW_POLICIES,
@@ -364,7 +365,7 @@ async function runPlan(plan: RunPlan): Promise<void> {
   if (cancelAll !== undefined) {
     // Any value is a reason: positionally, unless it is a plain object, which cancelAll() reads as options (then `{ reason }`).
     const reason = make(cancelAll.reason);
-    if (isPlainObjectSafely(reason)) await manager.cancelAll({ reason });
+    if (isObjectLiteral(reason)) await manager.cancelAll({ reason });
     else await manager.cancelAll(reason as CancelReason); // any value at run time; the type leaves plain objects out
   }
 
@@ -418,13 +419,3 @@ describe('BackgroundTaskManager under hostile values (property-based)', function
   });
 });
 
-/** Whether `value` is a plain object (`{}` or `Object.create(null)`), false for one that cannot be inspected. */
-function isPlainObjectSafely(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    const prototype: unknown = Object.getPrototypeOf(value);
-    return prototype === Object.prototype || prototype === null;
-  } catch {
-    return false;
-  }
-}
