@@ -68,11 +68,6 @@ export class ScopeCore implements GroupOwner {
     return false;
   }
 
-  /** Whether it was closed itself. */
-  get closedItself(): boolean {
-    return this.#closed;
-  }
-
   markClosed(): void {
     this.#closed = true;
   }
@@ -83,12 +78,6 @@ export class ScopeCore implements GroupOwner {
       if (scope.signal?.aborted === true) return scope.signal;
     }
     return undefined;
-  }
-
-  /** Whether `other` is this scope or one of its ancestors. */
-  isWithin(other: ScopeCore): boolean {
-    for (let scope: ScopeCore | undefined = this; scope !== undefined; scope = scope.parent) if (scope === other) return true;
-    return false;
   }
 
   cancelFromCaller(reason: unknown): void {

@@ -91,11 +91,6 @@ export class GroupIndex<R> {
     group.indexed = false;
   }
 
-  /** Every group (to build a new index from the tasks tracked). */
-  values(): IterableIterator<TaskGroup<R>> {
-    return this.#groups.values();
-  }
-
   /** How many groups the index holds (for tests). */
   get size(): number {
     return this.#groups.size;
