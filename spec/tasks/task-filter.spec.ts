@@ -526,6 +526,7 @@ describe('BackgroundTaskManager', () => {
 
     it('forgets the groups a filtered wait made, whether it resolved, timed out or rejected', async () => {
       const probe = inRun('probe', undefined, () => manager.createTask(hang, { name: 'probe' }));
+      expect(manager.getTaskCount({ runId: 'probe' })).to.equal(1); // the index by run is built on the first filter by run
       expect(runIndexSize(probe, 'probe')).to.equal(1);
       await manager.waitForAll({ runId: 'never-had-tasks' });
       expect(runIndexSize(probe, 'probe')).to.equal(1);

@@ -36,14 +36,16 @@ const NOTHING = (): void => undefined;
  * scope is in none and costs nothing here.
  */
 export class TaskIndex {
-  readonly #byRun = new GroupIndex<AnyTaskRun>();
-  readonly #byThread = new GroupIndex<AnyTaskRun>();
+  // Each index is built on the first call that filters by its field, from the tasks tracked then, and kept from
+  // then on: a manager nobody asks by run, thread or name pays nothing for them (scopes have groups of their own).
+  #byRun: GroupIndex<AnyTaskRun> | undefined;
+  #byThread: GroupIndex<AnyTaskRun> | undefined;
   #byName: GroupIndex<AnyTaskRun> | undefined;
 
   /** The groups a task named `name`, with `tags`, in `scope`, belongs to; `undefined` for none. */
   groupsFor(name: string, tags: TaskTags, scope: ScopeCore | undefined): readonly TaskGroup<AnyTaskRun>[] | undefined {
-    const run = tags.runId === undefined ? undefined : this.#byRun.acquire(tags.runId);
-    const thread = tags.threadId === undefined ? undefined : this.#byThread.acquire(tags.threadId);
+    const run = tags.runId === undefined ? undefined : this.#byRun?.acquire(tags.runId);
+    const thread = tags.threadId === undefined ? undefined : this.#byThread?.acquire(tags.threadId);
     const named = this.#byName?.acquire(name);
     if (run === undefined && thread === undefined && named === undefined) return scope?.groups;
     if (scope !== undefined && named === undefined) {
@@ -104,7 +106,9 @@ export class TaskIndex {
     if (runId === undefined && threadId === undefined && name === undefined && scope === undefined) {
       return { group: undefined, matches: () => true, exact: true, release: NOTHING };
     }
-    if (name !== undefined && this.#byName === undefined) this.#indexNames(tracked());
+    if (runId !== undefined && this.#byRun === undefined) this.#byRun = this.#build(tracked(), (run) => run.tags.runId);
+    if (threadId !== undefined && this.#byThread === undefined) this.#byThread = this.#build(tracked(), (run) => run.tags.threadId);
+    if (name !== undefined && this.#byName === undefined) this.#byName = this.#build(tracked(), (run) => run.name);
     const made: TaskGroup<AnyTaskRun>[] = [];
     const lookUp = (index: GroupIndex<AnyTaskRun>, key: string | undefined): TaskGroup<AnyTaskRun> | undefined | null => {
       if (key === undefined) return undefined;
@@ -113,7 +117,12 @@ export class TaskIndex {
       made.push(group);
       return group;
     };
-    const candidates = [scope?.group, lookUp(this.#byRun, runId), lookUp(this.#byThread, threadId), lookUp(this.#byName as GroupIndex<AnyTaskRun>, name)];
+    const candidates = [
+      scope?.group,
+      lookUp(this.#byRun as GroupIndex<AnyTaskRun>, runId),
+      lookUp(this.#byThread as GroupIndex<AnyTaskRun>, threadId),
+      lookUp(this.#byName as GroupIndex<AnyTaskRun>, name),
+    ];
     const release = (): void => {
       for (const group of made) group.index?.release(group);
     };
@@ -133,26 +142,28 @@ export class TaskIndex {
     return { group: smallest, matches, exact: fields === 1, release };
   }
 
-  /** Whether every task joins its name's group (since a call filtered by name). */
+  /** Whether every task joins its name's group (since a call filtered by name), untagged tasks included. */
   get indexesNames(): boolean {
     return this.#byName !== undefined;
   }
 
   /** How many groups the run and thread indexes hold (for tests: they must not grow with finished runs). */
   get size(): number {
-    return this.#byRun.size + this.#byThread.size + (this.#byName?.size ?? 0);
+    return (this.#byRun?.size ?? 0) + (this.#byThread?.size ?? 0) + (this.#byName?.size ?? 0);
   }
 
-  /** Builds the name index from the tasks tracked now; from then on every task joins its name's group. */
-  #indexNames(tracked: Iterable<AnyTaskRun>): void {
+  /** An index of the tasks tracked now by `keyOf` (those without a key left out); each task joins its group. */
+  #build(tracked: Iterable<AnyTaskRun>, keyOf: (run: AnyTaskRun) => string | undefined): GroupIndex<AnyTaskRun> {
     const index = new GroupIndex<AnyTaskRun>();
-    this.#byName = index;
     for (const run of tracked) {
-      const group = index.acquire(run.name);
+      const key = keyOf(run);
+      if (key === undefined) continue;
+      const group = index.acquire(key);
       group.tracked.add(run);
       if (run.outcome === undefined) group.inFlight++;
       run.groups = run.groups === undefined ? [group] : [...run.groups, group];
     }
+    return index;
   }
 
   #untrack(run: AnyTaskRun, group: TaskGroup<AnyTaskRun>): void {
