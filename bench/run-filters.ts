@@ -4,7 +4,8 @@
  * among 10,000 (1,000 runs x 10), interleaved. Each iteration creates the run's 10 tasks (in a scope tagged with
  * the run, as a graph run makes them), cancels them with `cancelAll({ runId })` and waits with
  * `waitForAll({ runId })` (which confirms one turn of the event loop later, as every wait does); the other tasks
- * stay in flight throughout. Target: 10,000 others within 1.2x of 1,000 others.
+ * stay in flight throughout; the index by run is built (by a first filter by run) before timing. Target: 10,000
+ * others within 1.2x of 1,000 others.
  *
  * For contrast, not a target: the same iteration finding the run's tasks by scanning `getTaskInfo()` among the
  * 10,000 (what a filter without an index costs).
@@ -32,6 +33,9 @@ function managerWith(others: number): BackgroundTaskManager {
     const scope = manager.scope({ name: 'other', runId: `other-${run}`, threadId: `thread-${run % 100}` });
     for (let task = 0; task < TASKS_PER_RUN; task++) scope.createTask(honouringWork, { name: 'other_task' });
   }
+  // The index by run is built by the first filter by run (once, O(the tasks tracked then)), here before timing:
+  // what is measured is the steady state.
+  verify(manager.getTaskCount({ runId: 'other-0' }) === Math.min(others, TASKS_PER_RUN), 'the index by run');
   return manager;
 }
 
