@@ -490,16 +490,25 @@ export class BackgroundTaskManager implements AsyncDisposable {
    * always read as options, and an unknown key in it is an error, so that a misspelt filter never cancels every
    * task: give a plain-object reason as `{ reason }`.
    *
-   * @param reasonOrOptions - the reason, or `{ runId?, threadId?, name?, scope?, reason? }`.
+   * @param options - `{ runId?, threadId?, name?, scope?, reason? }` (see {@link CancelAllOptions}).
    * @returns how many tasks it cancelled, once each has settled or been detached.
    * @throws (as a rejection) {@link InvalidArgumentError} when an option is not acceptable.
    * @example
    * ```ts
-   * const cancelled = await manager.cancelAll('user logged out');
    * await manager.cancelAll({ runId: config.runId, reason: 'run aborted' });
    * ```
    */
   cancelAll(options: CancelAllOptions): Promise<number>;
+  /**
+   * Cancels every task in flight, with `reason` as the shared `TaskCancelledError`'s `cause` (see the other form).
+   *
+   * @param reason - why: anything but a plain object (see {@link CancelReason}).
+   * @returns how many tasks it cancelled, once each has settled or been detached.
+   * @example
+   * ```ts
+   * const cancelled = await manager.cancelAll('user logged out');
+   * ```
+   */
   cancelAll(reason?: CancelReason): Promise<number>;
   async cancelAll(reasonOrOptions?: unknown): Promise<number> {
     // a plain object is options; anything else (a string, an Error...) is the reason
