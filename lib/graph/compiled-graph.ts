@@ -338,7 +338,10 @@ export class CompiledGraph<S extends object = Record<string, unknown>> implement
       this.#runs.delete(run);
     };
     done.then(forget, forget);
-    return config.waitForTasks === undefined || config.waitForTasks === false ? done : afterTasks(done, scope, config.waitForTasks, config.signal);
+    // While it waits for its tasks, the call is still cancelled by the caller's signal, and a stream by unsubscribing.
+    return config.waitForTasks === undefined || config.waitForTasks === false
+      ? done
+      : afterTasks(done, scope, config.waitForTasks, [config.signal, controller.signal]);
   }
 }
 
@@ -373,16 +376,21 @@ function checkWaitForTasks(value: unknown): void {
  * the manager, never thrown here; the run's own failure is kept. The caller's signal aborting while the run waits
  * cancels the run's tasks, and the call fails with its reason.
  */
-async function afterTasks<S>(done: Promise<S>, scope: TaskScope, waitForTasks: RunTasksWait, signal: AbortSignal | undefined): Promise<S> {
+async function afterTasks<S>(
+  done: Promise<S>,
+  scope: TaskScope,
+  waitForTasks: RunTasksWait,
+  signals: readonly (AbortSignal | undefined)[],
+): Promise<S> {
   let outcome: { readonly ok: true; readonly state: S } | { readonly ok: false; readonly error: unknown };
   try {
     outcome = { ok: true, state: await done };
   } catch (error) {
     outcome = { ok: false, error };
   }
-  const aborted = await waitForRunTasks(scope, waitForTasks, signal);
+  const aborted = await waitForRunTasks(scope, waitForTasks, ...signals);
   if (!outcome.ok) throw outcome.error;
-  if (aborted) throw (signal as AbortSignal).reason;
+  if (aborted !== undefined) throw aborted.reason;
   return outcome.state;
 }
 

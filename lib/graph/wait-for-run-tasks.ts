@@ -9,26 +9,29 @@ export type RunTasksWait = true | { readonly timeoutMs: number };
 
 /**
  * Waits for a finished run's tasks (`waitForTasks`), for `invoke()` and `stream()` of both graph runtimes. The
- * caller's `signal` still counts while it waits: aborting it cancels the run's tasks in flight and ends the wait
- * (through the library's one registry of signal links, so a signal shared by many runs gets one listener). The
- * tasks' failures are logged by the manager, never thrown.
+ * signals that cancel the call still count while it waits (the caller's, a stream's own): one aborting cancels the
+ * run's tasks in flight and ends the wait (linked through the library's one registry, so a signal shared by many
+ * runs gets one listener). The tasks' failures are logged by the manager, never thrown.
  *
- * @returns whether the caller's signal aborted (before or during the wait): the call then fails with its reason.
+ * @returns the signal that aborted (before or during the wait), if one did: the call then fails with its reason.
  */
-export async function waitForRunTasks(scope: TaskScope, wait: RunTasksWait, signal: AbortSignal | undefined): Promise<boolean> {
+export async function waitForRunTasks(
+  scope: TaskScope,
+  wait: RunTasksWait,
+  ...signals: readonly (AbortSignal | undefined)[]
+): Promise<AbortSignal | undefined> {
   const timeout = wait === true ? {} : { timeoutMs: wait.timeoutMs };
-  if (signal === undefined) {
-    await scope.waitForAll({ returnExceptions: true, ...timeout });
-    return false;
-  }
+  const given = signals.filter((signal): signal is AbortSignal => signal !== undefined);
   const cancel = (reason: unknown): void => void scope.cancelAll(reason);
-  if (signal.aborted) cancel(signal.reason);
   const link: CallerCancellable = { cancelFromCaller: cancel };
-  callerSignalLinks.link(signal, link);
+  for (const signal of given) {
+    if (signal.aborted) cancel(signal.reason);
+    else callerSignalLinks.link(signal, link);
+  }
   try {
     await scope.waitForAll({ returnExceptions: true, ...timeout });
   } finally {
-    callerSignalLinks.unlink(signal, link);
+    for (const signal of given) callerSignalLinks.unlink(signal, link);
   }
-  return signal.aborted;
+  return given.find((signal) => signal.aborted);
 }

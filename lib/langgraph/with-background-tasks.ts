@@ -130,9 +130,9 @@ class LangGraphRuns {
       run.ended();
     }
     // the caller's signal still counts while the run waits for its tasks: it cancels them and fails the call
-    const aborted = run.waitForTasks !== false && (await waitForRunTasks(run.scope, run.waitForTasks, run.signal));
+    const aborted = run.waitForTasks === false ? undefined : await waitForRunTasks(run.scope, run.waitForTasks, run.signal);
     if (!outcome.ok) throw outcome.error;
-    if (aborted) throw (run.signal as AbortSignal).reason;
+    if (aborted !== undefined) throw aborted.reason;
     return outcome.value;
   }
 
@@ -154,14 +154,29 @@ class LangGraphRuns {
       throw error;
     }
     const waitForTasks = run.waitForTasks;
-    return this.#langgraph.fromAsyncGenerator(
-      forwardRun(buffer, {
-        tasksSettled: waitForTasks === false ? undefined : () => waitForRunTasks(run.scope, waitForTasks, run.signal),
-        abortReason: () => run.signal?.reason,
-        cancelled: () => void run.scope.cancelAll('the LangGraph.js stream was cancelled'),
-        ended: run.ended,
-      }),
-    );
+    const forwarding = forwardRun(buffer, {
+      tasksSettled: waitForTasks === false ? undefined : async () => (await waitForRunTasks(run.scope, waitForTasks, run.signal)) !== undefined,
+      abortReason: () => run.signal?.reason,
+      cancelled: () => void run.scope.cancelAll('the LangGraph.js stream was cancelled'),
+      ended: run.ended,
+    });
+    // A stream of LangGraph.js's own type, read ahead like theirs; its cancel (a consumer's `break`) reaches the
+    // forwarding at once, even while it waits, instead of queueing behind the pending read.
+    return this.#langgraph.streamOf<unknown>({
+      async pull(controller) {
+        try {
+          const next = await forwarding.next();
+          if (next.done === true) controller.close();
+          else controller.enqueue(next.value);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        buffer.requestStop();
+        await forwarding.return(undefined);
+      },
+    });
   }
 
   /** A run: its configuration for LangGraph.js, its scope, its context, and how it ends. */

@@ -513,6 +513,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
   async cancelAll(reasonOrOptions?: unknown): Promise<number> {
     // a plain object is options; anything else (a string, an Error...) is the reason
     if (!isObjectLiteral(reasonOrOptions)) return this.#cancelEvery(new TaskCancelledError(undefined, reasonOrOptions));
+    checkObjectLiteral('options', reasonOrOptions);
     const settings = readOptions('options', reasonOrOptions as CancelAllOptions, [...TASK_FILTER_KEYS, 'reason']);
     const selection = this.#select(this.#readFilter('options', reasonOrOptions, settings), false);
     const error = new TaskCancelledError(undefined, settings.reason);

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 
 /** The longest delay `setTimeout` honours; a longer one would fire at once. */
@@ -81,7 +82,8 @@ export function checkPlainObject(argument: string, value: unknown): void {
 export function checkObjectLiteral(argument: string, value: unknown): void {
   if (value === undefined) return;
   checkPlainObject(argument, value);
-  if (!isObjectLiteral(value)) throw new InvalidArgumentError(argument, 'a plain object literal', value);
+  // a Proxy can answer reads for keys it does not list as its own: read as options, it would be an empty filter
+  if (!isObjectLiteral(value) || types.isProxy(value)) throw new InvalidArgumentError(argument, 'a plain object literal (not a Proxy)', value);
 }
 
 /** Whether `value` is an object literal (`{}` or `Object.create(null)`); false for one that cannot be inspected. */

@@ -26,6 +26,14 @@ function graphOf(work: Node, second: Node = async () => ({ log: ['second'] })) {
   return new StateGraph(State).addNode('first', work).addNode('second', second).addEdge(START, 'first').addEdge('first', 'second').addEdge('second', END);
 }
 
+/** A graph whose first node starts a task named 'long' that runs until cancelled. */
+function spawningLong() {
+  return graphOf(async () => {
+    inject(BackgroundTaskManager).createTask((signal) => untilAborted(signal), { name: 'long' });
+    return { log: ['first'] };
+  });
+}
+
 async function collect(stream: AsyncIterable<unknown>): Promise<unknown[]> {
   const chunks: unknown[] = [];
   for await (const chunk of stream) chunks.push(chunk);
@@ -233,6 +241,23 @@ describe('withBackgroundTasks() (LangGraph.js)', () => {
     expect(manager.getTaskCount({ name: 'cooperative' })).to.equal(0);
   });
 
+  it('stops at once and cancels the run’s tasks when the consumer stops while the stream waits for them', async () => {
+    const app = withBackgroundTasks(spawningLong().compile(), manager);
+    const stream = await app.stream({ log: [] }, { streamMode: 'updates', configurable: { waitForTasks: true } });
+    let chunks = 0;
+    const started = performance.now();
+    for await (const chunk of stream) {
+      void chunk;
+      chunks++;
+      if (chunks === 2) {
+        await new Promise((resolve) => setTimeout(resolve, 30)); // the graph is over: the stream waits for 'long'
+        break;
+      }
+    }
+    expect(performance.now() - started).to.be.lessThan(1_000);
+    expect(manager.getTaskCount({ name: 'long' })).to.equal(0);
+  });
+
   it('keeps the tasks of two concurrent threads apart', async () => {
     const gates = { a: deferred(), b: deferred() };
     const app = withBackgroundTasks(
@@ -270,13 +295,7 @@ describe('withBackgroundTasks() (LangGraph.js)', () => {
 
   it("cancels the run's tasks and rejects with the reason when the caller's signal aborts while invoke() waits for them", async () => {
     const controller = new AbortController();
-    const app = withBackgroundTasks(
-      graphOf(async () => {
-        inject(BackgroundTaskManager).createTask((signal) => untilAborted(signal), { name: 'long' });
-        return { log: ['first'] };
-      }).compile(),
-      manager,
-    );
+    const app = withBackgroundTasks(spawningLong().compile(), manager);
     const running = app.invoke({ log: [] }, { signal: controller.signal, configurable: { waitForTasks: true } });
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(manager.getTaskCount({ name: 'long' })).to.equal(1);

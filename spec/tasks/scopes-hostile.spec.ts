@@ -4,6 +4,17 @@ import { BackgroundTaskManager, InvalidArgumentError, StateGraph, TaskScope, inj
 import { callerSignalLinks } from '../../lib/util/caller-signal-links';
 import { capturingLogger, deferred, rejectionOf, thrownBy, untilAborted } from '../support/helpers';
 
+/** A compiled graph whose one node starts a task named 'long' that runs until cancelled. */
+function spawningLong() {
+  return new StateGraph<{ n: number }>()
+    .addNode('spawn', (state) => {
+      inject(BackgroundTaskManager).createTask((signal) => untilAborted(signal), { name: 'long' });
+      return state;
+    })
+    .setEntryPoint('spawn')
+    .compile();
+}
+
 /** Runs, scopes, task$ and the scheduler option under hostile input (found by a hostile review of issue 16). */
 describe('runs and scopes under hostile input', () => {
   const quiet = () => ({ logger: capturingLogger('silent').logger });
@@ -57,6 +68,55 @@ describe('runs and scopes under hostile input', () => {
     expect(manager.getTaskCount()).to.equal(0);
   });
 
+  it('a scheduler that runs every action at once, even twice, or whose now() is no number, leaves the books whole', async () => {
+    const eager = {
+      now: (): unknown => 'not a number',
+      schedule(work: (this: unknown, state?: unknown) => void, _delay?: number, state?: unknown) {
+        work.call({}, state);
+        work.call({}, state);
+        return { unsubscribe: () => undefined };
+      },
+    } as unknown as SchedulerLike;
+    const manager = new BackgroundTaskManager({ ...quiet(), scheduler: eager });
+    const seen: string[] = [];
+    manager.events$.subscribe((event: TaskEvent) => seen.push(event.type));
+    const handle = manager.createTask(async () => 1, { name: 'eager', timeoutMs: 10 });
+    expect(seen[0]).to.equal('created');
+    expect(['completed', 'timed_out', 'running']).to.include(handle.status);
+    await handle.done;
+    expect(manager.pendingCount).to.equal(0);
+    expect(manager.stats.callbackFailures, 'now() that is no number, counted').to.be.greaterThan(0);
+    expect((await manager.shutdown({ timeoutMs: 100 })).status).to.equal('completed');
+  });
+
+  it('refuses a Proxy as a filter: it could answer for keys it does not list, and read as {} cancel every task', async () => {
+    const manager = new BackgroundTaskManager();
+    manager.createTask((signal) => untilAborted(signal), { name: 'unrelated' });
+    const lying = new Proxy({}, { get: (_target, key) => (key === 'runId' ? 'nope' : undefined) });
+    expect(thrownBy(() => manager.getTaskCount(lying))).to.be.instanceOf(InvalidArgumentError).with.property('argument', 'filter');
+    expect(await rejectionOf(manager.cancelAll(lying as never))).to.be.instanceOf(InvalidArgumentError);
+    expect(manager.getTaskCount()).to.equal(1);
+    await manager.shutdown({ timeoutMs: 100 });
+  });
+
+  it("unsubscribing from a graph's stream while it waits for the run's tasks cancels them", async () => {
+    const app = spawningLong();
+    const ended = deferred();
+    const subscription = app.stream({ n: 1 }, { waitForTasks: true }).subscribe({
+      next: (event) => {
+        if (event.type === 'graph_end') ended.resolve();
+      },
+      error: () => undefined,
+    });
+    await ended.promise;
+    expect(app.taskManager.getTaskCount({ name: 'long' })).to.equal(1);
+    subscription.unsubscribe();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(app.taskManager.getTaskCount({ name: 'long' })).to.equal(0);
+    expect(callerSignalLinks.size).to.equal(0);
+    await app.close();
+  });
+
   it('refuses a TaskScope made with new, and a filter whose scope only pretends to be one', () => {
     const manager = new BackgroundTaskManager();
     manager.createTask((signal) => untilAborted(signal), { name: 'unrelated' });
@@ -97,13 +157,7 @@ describe('runs and scopes under hostile input', () => {
 
   it("a graph run's caller signal aborting while invoke() waits for the run's tasks cancels them and rejects with its reason", async () => {
     const controller = new AbortController();
-    const app = new StateGraph<{ n: number }>()
-      .addNode('spawn', (state) => {
-        inject(BackgroundTaskManager).createTask((signal) => untilAborted(signal), { name: 'long' });
-        return state;
-      })
-      .setEntryPoint('spawn')
-      .compile();
+    const app = spawningLong();
     const running = app.invoke({ n: 1 }, { signal: controller.signal, waitForTasks: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(app.taskManager.getTaskCount({ name: 'long' })).to.equal(1);

@@ -14,6 +14,7 @@ export class RunStreamBuffer {
   #sourceEnded = false;
   #failure: { readonly error: unknown } | undefined;
   #stopped = false;
+  #stopRequested = false;
   readonly #sourceEndedHook: () => void;
 
   /**
@@ -53,6 +54,20 @@ export class RunStreamBuffer {
     return new Promise((resolve) => {
       this.#wake = resolve;
     });
+  }
+
+  /** Whether the consumer asked to stop (see {@link requestStop}). */
+  get stopRequested(): boolean {
+    return this.#stopRequested;
+  }
+
+  /**
+   * The consumer stopped reading (`break`, `cancel()`): wakes the forwarding wherever it waits (the graph's stream,
+   * or the run's tasks), so that it stops now rather than after the wait.
+   */
+  requestStop(): void {
+    this.#stopRequested = true;
+    this.#wakeUp();
   }
 
   /** Stops listening to the run's task events. */
@@ -132,6 +147,7 @@ export async function* forwardRun(buffer: RunStreamBuffer, run: ForwardedRun): A
       }
       if (buffer.sourceEnded) break;
       await buffer.changed();
+      if (buffer.stopRequested) return;
     }
     const failure = buffer.failure;
     if (failure !== undefined) {
@@ -156,6 +172,7 @@ export async function* forwardRun(buffer: RunStreamBuffer, run: ForwardedRun): A
         }
         if (settled) break;
         await Promise.race([waiting, buffer.changed()]);
+        if (buffer.stopRequested) return;
       }
       if (aborted) {
         finished = true;

@@ -1,3 +1,4 @@
+import type { UnderlyingSource } from 'node:stream/web';
 import { MissingPeerDependencyError } from '../../errors/missing-peer-dependency-error';
 import { nodeRequire } from '../../util/node-require';
 
@@ -8,8 +9,8 @@ export const LANGGRAPH_INSTALL_COMMAND = 'npm install @langchain/langgraph @lang
 export interface LangGraphModules {
   /** The runnable config of the LangGraph.js node executing now (`undefined` outside one). */
   readonly getConfig: () => { readonly metadata?: Readonly<Record<string, unknown>> } | undefined;
-  /** Makes the stream type LangGraph.js returns from `stream()` out of an async generator. */
-  readonly fromAsyncGenerator: <T>(generator: AsyncGenerator<T>) => AsyncIterable<T>;
+  /** Makes the stream type LangGraph.js returns from `stream()` (a `ReadableStream` that is async-iterable). */
+  readonly streamOf: <T>(source: UnderlyingSource<T>) => AsyncIterable<T>;
 }
 
 /**
@@ -21,12 +22,12 @@ export interface LangGraphModules {
 export function loadLangGraph(feature: string): LangGraphModules {
   const langgraph = load('@langchain/langgraph', feature) as { getConfig: LangGraphModules['getConfig'] };
   const stream = load('@langchain/core/utils/stream', feature, '@langchain/core') as {
-    IterableReadableStream: { fromAsyncGenerator<T>(generator: AsyncGenerator<T>): AsyncIterable<T> };
+    IterableReadableStream: new <T>(source: UnderlyingSource<T>) => AsyncIterable<T>;
   };
   const { IterableReadableStream } = stream;
   return {
     getConfig: () => langgraph.getConfig(),
-    fromAsyncGenerator: (generator) => IterableReadableStream.fromAsyncGenerator(generator),
+    streamOf: (source) => new IterableReadableStream(source),
   };
 }
 
