@@ -113,7 +113,7 @@ export { CompiledGraph } from './graph/compiled-graph';
 export { START, END } from './graph/constants';
 export type { StateGraphOptions } from './graph/state-graph-options';
 export { DEFAULT_COMPILE_OPTIONS, type CompileOptions } from './graph/compile-options';
-export type { RunConfig, ResolvedRunConfig } from './graph/run-config';
+export type { RunConfig, ResolvedRunConfig, WaitForTasks } from './graph/run-config';
 export type { GraphNode, GraphNodeLike, NodeClass, NodeFunction, NodeUpdate } from './graph/graph-node';
 export type { EdgeCondition, PathMap } from './graph/edge-condition';
 export type { GraphCloseOptions, GraphCloseResult } from './graph/graph-close-result';

@@ -10,10 +10,9 @@ import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal
 import { GuardedObservable } from '../util/guarded-observable';
 import { noop } from '../util/noop';
 import { ONCE } from '../util/once-listener';
-import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, checkTimeout, readOptions } from '../util/validate';
-import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { checkAbortSignal, checkDelay, checkPlainObject, checkPositiveInteger, checkString, readOptions } from '../util/validate';
 import type { TaskScope } from '../tasks/task-scope';
-import { waitForRunTasks, type RunTasksWait } from './wait-for-run-tasks';
+import { checkWaitForTasks, waitForRunTasks, type RunTasksWait } from './wait-for-run-tasks';
 import type { GraphCloseOptions, GraphCloseResult } from './graph-close-result';
 import type { GraphEvent } from './graph-event';
 import type { GraphStepWrapper } from './graph-step-wrapper';
@@ -350,25 +349,13 @@ function checkRunArguments(input: unknown, given: RunConfig): RunConfig {
   checkPlainObject('input', input);
   checkPlainObject('config', given);
   const config = readOptions('config', given, ['threadId', 'runId', 'userId', 'signal', 'recursionLimit', 'waitForTasks']);
-  checkWaitForTasks(config.waitForTasks);
+  checkWaitForTasks('waitForTasks', config.waitForTasks);
   checkString('threadId', config.threadId);
   checkString('runId', config.runId);
   checkString('userId', config.userId);
   checkAbortSignal('signal', config.signal);
   checkPositiveInteger('recursionLimit', config.recursionLimit);
   return config;
-}
-
-function checkWaitForTasks(value: unknown): void {
-  if (value === undefined || typeof value === 'boolean') return;
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    checkPlainObject('waitForTasks', value);
-    const { timeoutMs } = readOptions('waitForTasks', value as { timeoutMs?: number }, ['timeoutMs']);
-    if (timeoutMs === undefined) throw new InvalidArgumentError('waitForTasks.timeoutMs', 'a finite number of milliseconds > 0', timeoutMs);
-    checkTimeout('waitForTasks.timeoutMs', timeoutMs);
-    return;
-  }
-  throw new InvalidArgumentError('waitForTasks', 'a boolean or { timeoutMs }', value);
 }
 
 /**

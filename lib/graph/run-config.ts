@@ -28,13 +28,24 @@ export interface RunConfig {
    * its reason. `{ timeoutMs }`: the same, giving up waiting after that many milliseconds. Default
    * `false`: the run ends with its last node and its tasks go on in the background.
    */
-  readonly waitForTasks?:
-    | boolean
-    | {
-        /** Give up waiting after this many milliseconds (finite, > 0). */
-        readonly timeoutMs: number;
-      };
+  readonly waitForTasks?: WaitForTasks;
 }
+
+/**
+ * How long a run waits for its background tasks: `true` until they have all settled, `{ timeoutMs }` at most that
+ * many milliseconds, `false` not at all. (`RunConfig.waitForTasks`, and the LangGraph.js adapter's.)
+ *
+ * @example
+ * ```ts
+ * const wait: WaitForTasks = { timeoutMs: 10_000 };
+ * ```
+ */
+export type WaitForTasks =
+  | boolean
+  | {
+      /** Give up waiting after this many milliseconds (finite, > 0). */
+      readonly timeoutMs: number;
+    };
 
 /**
  * The configuration a node, a condition and `getRunContext()` see: the run's {@link RunConfig} with `runId`,

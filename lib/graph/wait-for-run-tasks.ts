@@ -1,11 +1,29 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { TaskScope } from '../tasks/task-scope';
+import type { WaitForTasks } from './run-config';
 import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal-links';
+import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
+
+/** A `waitForTasks` that waits (see `WaitForTasks`): `true`, or `{ timeoutMs }`. */
+export type RunTasksWait = Exclude<WaitForTasks, false>;
 
 /**
- * How long a run waits for its background tasks (`waitForTasks`): `true` until they have all settled,
- * `{ timeoutMs }` at most that many milliseconds.
+ * A `waitForTasks` option checked, for both graph runtimes: a boolean, or `{ timeoutMs }` with a valid timeout.
+ *
+ * @returns the option (`{ timeoutMs }` read once, as its own copy), or `undefined` when not given.
+ * @throws {@link InvalidArgumentError} naming `argument` (or `<argument>.timeoutMs`).
  */
-export type RunTasksWait = true | { readonly timeoutMs: number };
+export function checkWaitForTasks(argument: string, value: unknown): WaitForTasks | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    checkPlainObject(argument, value);
+    const { timeoutMs } = readOptions(argument, value as { timeoutMs?: number }, ['timeoutMs']);
+    if (timeoutMs === undefined) throw new InvalidArgumentError(`${argument}.timeoutMs`, 'a finite number of milliseconds > 0', timeoutMs);
+    checkTimeout(`${argument}.timeoutMs`, timeoutMs);
+    return { timeoutMs };
+  }
+  throw new InvalidArgumentError(argument, 'a boolean or { timeoutMs }', value);
+}
 
 /**
  * Waits for a finished run's tasks (`waitForTasks`), for `invoke()` and `stream()` of both graph runtimes. The

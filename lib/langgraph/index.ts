@@ -14,6 +14,7 @@
  * @module agentflow-rx/langgraph
  */
 export { withBackgroundTasks, type LangGraphRunnable } from './with-background-tasks';
-export type { WithBackgroundTasksOptions, WaitForTasks } from './with-background-tasks-options';
+export type { WithBackgroundTasksOptions } from './with-background-tasks-options';
+export type { WaitForTasks } from '../graph/run-config';
 export { getTaskScope } from './get-task-scope';
 export { LANGGRAPH_INSTALL_COMMAND } from './internal/load-langgraph';

@@ -1,20 +1,5 @@
+import type { WaitForTasks } from '../graph/run-config';
 import type { BasePublisher } from '../publisher/base-publisher';
-
-/**
- * How long a run waits for its background tasks: `true` until they have all settled, `{ timeoutMs }` at most that
- * many milliseconds, `false` not at all.
- *
- * @example
- * ```ts
- * const wait: WaitForTasks = { timeoutMs: 10_000 };
- * ```
- */
-export type WaitForTasks =
-  | boolean
-  | {
-      /** Give up waiting after this many milliseconds (finite, > 0). */
-      readonly timeoutMs: number;
-    };
 
 /**
  * Options of {@link withBackgroundTasks}.

@@ -4,7 +4,7 @@ import { ContainerInstance, type ServiceIdentifier } from 'typedi';
 import { runScopeStorage } from '../di/run-scope';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RunContext } from '../graph/run-context';
-import { waitForRunTasks } from '../graph/wait-for-run-tasks';
+import { checkWaitForTasks, waitForRunTasks } from '../graph/wait-for-run-tasks';
 import type { ResolvedRunConfig } from '../graph/run-config';
 import { BasePublisher } from '../publisher/base-publisher';
 import { isPublisher } from '../publisher/is-publisher';
@@ -13,11 +13,12 @@ import { checkManager } from '../tasks/check-manager';
 import type { TaskScope } from '../tasks/task-scope';
 import { callerSignalLinks, type CallerCancellable } from '../util/caller-signal-links';
 import { noop } from '../util/noop';
-import { checkPlainObject, checkTimeout, readOptions } from '../util/validate';
+import { checkPlainObject, readOptions } from '../util/validate';
 import { customChunkFormat } from './internal/custom-chunks';
 import { RunStreamBuffer, forwardRun } from './internal/forward-run';
 import { loadLangGraph, type LangGraphModules } from './internal/load-langgraph';
-import type { WaitForTasks, WithBackgroundTasksOptions } from './with-background-tasks-options';
+import type { WaitForTasks } from '../graph/run-config';
+import type { WithBackgroundTasksOptions } from './with-background-tasks-options';
 
 /** What a LangGraph.js compiled graph offers that the wrapper needs: `invoke()` and `stream()`. */
 export interface LangGraphRunnable {
@@ -275,20 +276,3 @@ interface StartedRun {
 function ownField(record: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `waitForTasks` checked; `undefined` when not given. */
-function checkWaitForTasks(argument: string, value: unknown): WaitForTasks | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  if (isRecord(value)) {
-    const { timeoutMs } = readOptions(argument, value as { timeoutMs?: number }, ['timeoutMs']);
-    if (timeoutMs === undefined) throw new InvalidArgumentError(`${argument}.timeoutMs`, 'a finite number of milliseconds > 0', timeoutMs);
-    checkTimeout(`${argument}.timeoutMs`, timeoutMs);
-    return { timeoutMs };
-  }
-  throw new InvalidArgumentError(argument, 'a boolean or { timeoutMs }', value);
-}
-
