@@ -1,23 +1,12 @@
 import { expect } from 'chai';
-import { runInChild } from '../support/run-in-child';
+import { hideModulePrelude, runInChild } from '../support/run-in-child';
 
 describe('the optional peer dependency @langchain/langgraph', () => {
   it('is loaded only by withBackgroundTasks(), and its absence is a MissingPeerDependencyError naming the install command', async function () {
     this.timeout(30_000);
     const child = await runInChild(
       `
-      const loaded = () => Object.keys(require.cache).some((file) => /[\\/]node_modules[\\/]@langchain[\\/]/.test(file));
-      const Module = require('node:module');
-      const resolve = Module._resolveFilename;
-      let hidden = false;
-      Module._resolveFilename = function (request, ...rest) {
-        if (hidden && request === '@langchain/langgraph') {
-          const error = new Error("Cannot find module '@langchain/langgraph'");
-          error.code = 'MODULE_NOT_FOUND';
-          throw error;
-        }
-        return resolve.call(this, request, ...rest);
-      };
+      ${hideModulePrelude('@langchain/langgraph', '@langchain')}
       const lib = require('./lib');
       const adapter = require('./lib/langgraph');
       console.log('after importing the library and the adapter: ' + loaded());

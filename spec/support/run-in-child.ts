@@ -55,3 +55,23 @@ export function runInChild(script: string, limitMs: number): Promise<ChildResult
     });
   });
 }
+
+/**
+ * A script prelude for a child process: `loaded()` tells whether a file of `packageDir` (a `node_modules` folder,
+ * e.g. `@langchain`) was loaded, and while `hidden` is true, requiring `moduleName` fails as a missing module does.
+ */
+export function hideModulePrelude(moduleName: string, packageDir: string): string {
+  return `
+      const loaded = () => Object.keys(require.cache).some((file) => /[\\/]node_modules[\\/]${packageDir}[\\/]/.test(file));
+      const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      let hidden = false;
+      Module._resolveFilename = function (request, ...rest) {
+        if (hidden && request === '${moduleName}') {
+          const error = new Error("Cannot find module '${moduleName}'");
+          error.code = 'MODULE_NOT_FOUND';
+          throw error;
+        }
+        return resolve.call(this, request, ...rest);
+      };`;
+}
