@@ -1,4 +1,6 @@
 import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, InvalidArgumentError, OVERFLOW_POLICIES, type OverflowPolicy } from '../../lib';
+import { MIN_TOKEN_LENGTH, checkAccessToken } from './access-token';
+import { isLoopbackAddress } from './same-origin';
 
 /**
  * Options of {@link startDashboard}; every field is optional.
@@ -33,6 +35,21 @@ export interface DashboardOptions {
   /** How long shutdown waits for the tasks' work to stop once aborted, in milliseconds. Default `5_000`. */
   readonly shutdownTimeoutMs?: number;
   /**
+   * The access token (`DASHBOARD_TOKEN` for `npm start`): at least 16 printable characters. When given, every
+   * request but the login form needs it, as `Authorization: Bearer <token>` or through the session cookie the
+   * login form (`/login`) sets. **Required** when `host` is not a loopback address: without it the dashboard
+   * refuses to start, since anyone who can reach the port could cancel tasks and shut the manager down.
+   * Default: none.
+   */
+  readonly token?: string;
+  /**
+   * How long a connection may take to send a request's headers, in milliseconds; slower ones (a slow-loris
+   * drip) are closed within about a second after. Default `10_000`.
+   */
+  readonly headersTimeoutMs?: number;
+  /** The most TCP connections open at once (event streams included); more are closed at once. Default `512`. */
+  readonly maxConnections?: number;
+  /**
    * Cluster mode (`npm start -- --cluster`): mirror this dashboard's manager to a Redis stream and show every
    * worker's tasks read from it (`GET /cluster/events`, the page's "Cluster" panel). Default: off.
    */
@@ -60,8 +77,9 @@ export interface DashboardClusterOptions {
 export type ResolvedClusterOptions = Required<DashboardClusterOptions>;
 
 /** {@link DashboardOptions} with the defaults filled in; `cluster` stays `undefined` unless asked for. */
-export type ResolvedDashboardOptions = Required<Omit<DashboardOptions, 'cluster'>> & {
+export type ResolvedDashboardOptions = Required<Omit<DashboardOptions, 'cluster' | 'token'>> & {
   readonly cluster: ResolvedClusterOptions | undefined;
+  readonly token: string | undefined;
 };
 
 /**
@@ -72,7 +90,7 @@ export type ResolvedDashboardOptions = Required<Omit<DashboardOptions, 'cluster'
  * console.log(DEFAULT_DASHBOARD_OPTIONS.maxPendingTasks); // 300
  * ```
  */
-export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<Omit<DashboardOptions, 'cluster'>>> = Object.freeze({
+export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<Omit<DashboardOptions, 'cluster' | 'token'>>> = Object.freeze({
   port: 3000,
   host: '127.0.0.1',
   maxPendingTasks: 300,
@@ -80,26 +98,52 @@ export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<Omit<DashboardOptions,
   agentRunIntervalMs: 2_000,
   lingerMs: DEFAULT_SERVER_SENT_EVENTS_OPTIONS.lingerMs,
   shutdownTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 512,
 });
+
+/** Every option {@link DashboardOptions} knows: any other key is refused. */
+const DASHBOARD_OPTION_KEYS: readonly string[] = [...Object.keys(DEFAULT_DASHBOARD_OPTIONS), 'token', 'cluster'];
 
 /**
  * Validates `options` and fills in the defaults.
  *
- * @throws {@link InvalidArgumentError} naming the option and the value when one is out of range.
+ * @throws {@link InvalidArgumentError} naming the option and the value when one is out of range or unknown, and
+ *   (argument `token`) when `host` is not a loopback address and no token is given.
  */
+
 export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
-  const { cluster, ...rest } = options;
-  const resolved = { ...DEFAULT_DASHBOARD_OPTIONS, ...withoutUndefined(rest), cluster: resolveClusterOptions(cluster) };
+  for (const key of Object.keys(options)) {
+    if (!DASHBOARD_OPTION_KEYS.includes(key)) {
+      throw new InvalidArgumentError(`options.${key}`, `one of the known options (${DASHBOARD_OPTION_KEYS.join(', ')})`, (options as Record<string, unknown>)[key], `Unknown dashboard option '${key}': the options are ${DASHBOARD_OPTION_KEYS.join(', ')}`);
+    }
+  }
+  const { cluster, token, ...rest } = options;
+  const resolved = { ...DEFAULT_DASHBOARD_OPTIONS, ...withoutUndefined(rest), cluster: resolveClusterOptions(cluster), token };
   checkInteger('port', resolved.port, 0, 65_535);
   checkInteger('maxPendingTasks', resolved.maxPendingTasks, 0, Number.MAX_SAFE_INTEGER);
   checkInteger('agentRunIntervalMs', resolved.agentRunIntervalMs, 0, 2_147_483_647);
   checkInteger('lingerMs', resolved.lingerMs, 0, 2_147_483_647);
   checkInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0, 2_147_483_647);
+  checkInteger('headersTimeoutMs', resolved.headersTimeoutMs, 100, 600_000);
+  checkInteger('maxConnections', resolved.maxConnections, 1, 1_000_000);
   if (typeof resolved.host !== 'string' || resolved.host === '') {
     throw new InvalidArgumentError('host', "a non-empty string such as '127.0.0.1'", resolved.host);
+  }
+  if (token !== undefined) checkAccessToken(token);
+  else if (!isLoopbackAddress(resolved.host)) {
+    throw new InvalidArgumentError(
+      'token',
+      `an access token when host is not a loopback address: set DASHBOARD_TOKEN (at least ${MIN_TOKEN_LENGTH} characters, ` +
+        'e.g. `DASHBOARD_TOKEN=$(openssl rand -hex 32)`), or listen on 127.0.0.1',
+      token,
+      `The dashboard refuses to listen on ${JSON.stringify(resolved.host)} without an access token: anyone who can reach it could ` +
+        `cancel tasks and shut the manager down. Set DASHBOARD_TOKEN (at least ${MIN_TOKEN_LENGTH} characters, e.g. ` +
+        '`DASHBOARD_TOKEN=$(openssl rand -hex 32)`), or listen on 127.0.0.1 (the default).',
+    );
   }
   if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
     throw new InvalidArgumentError('overflow', `one of ${OVERFLOW_POLICIES.join(', ')}`, resolved.overflow);

@@ -5,7 +5,9 @@
  * failing, hanging with a timeout, a burst of 500 that hits the manager's cap), cancel them, and shut the
  * manager down. Everything on the page arrives over one server-sent-events stream.
  *
- * Environment: `PORT` (default 3000; `0` picks a free one); it listens on 127.0.0.1 only. A port in use or a
+ * Environment: `PORT` (default 3000; `0` picks a free one); `HOST` (default 127.0.0.1); `DASHBOARD_TOKEN`, the
+ * access token, required when `HOST` is not a loopback address (without it the dashboard refuses to start, in one
+ * line that says why). A port in use or a
  * `PORT` that is not a port number ends it at once with one line that says so, and exit code 1. Ctrl-C (SIGINT) or SIGTERM shuts the
  * manager down gracefully and prints its `ShutdownStats`.
  *
@@ -45,14 +47,25 @@ export function clusterOptionsFromArgs(
   return { redisUrl: env.REDIS_URL === undefined || env.REDIS_URL === '' ? 'redis://127.0.0.1:6379' : env.REDIS_URL, stream };
 }
 
+/**
+ * Where to listen and with which access token: `HOST` (default `127.0.0.1`) and `DASHBOARD_TOKEN` (default none;
+ * required beyond loopback, see `DashboardOptions.token`). An empty variable counts as unset.
+ */
+export function exposureFromEnv(env: NodeJS.ProcessEnv = process.env): { host: string; token: string | undefined } {
+  const host = env.HOST === undefined || env.HOST.trim() === '' ? '127.0.0.1' : env.HOST.trim();
+  const token = env.DASHBOARD_TOKEN === undefined || env.DASHBOARD_TOKEN === '' ? undefined : env.DASHBOARD_TOKEN;
+  return { host, token };
+}
+
 export async function main(): Promise<void> {
   const port = portFromEnv();
+  const { host, token } = exposureFromEnv();
   const cluster = clusterOptionsFromArgs();
   // Cluster mode needs Redis: say so at once, in one line, rather than start and log reconnection warnings.
   if (cluster?.redisUrl !== undefined) await requireRedis(cluster.redisUrl);
-  const dashboard = await startDashboard({ port, host: '127.0.0.1', cluster }).catch((error: unknown) => {
+  const dashboard = await startDashboard({ port, host, token, cluster }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${port} on 127.0.0.1 is in use: stop what listens there, or set PORT to another port (PORT=0 picks a free one)`, { cause: error });
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host} is in use: stop what listens there, or set PORT to another port (PORT=0 picks a free one)`, { cause: error });
     if (code === 'EACCES') throw new Error(`port ${port} needs privileges this process does not have: set PORT to a port above 1023`, { cause: error });
     throw error;
   });

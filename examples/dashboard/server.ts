@@ -14,8 +14,14 @@
  * | `POST /tasks/cancel-all`       | `manager.cancelAll()`                                                |
  * | `POST /cluster/workers/:w/tasks/:id/cancel` | cluster mode: `subscriber.cancelTask(w, id)` (any worker) |
  * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
+ * | `GET /login`, `POST /login`    | with an access token only: the login form, which sets the session cookie |
  *
  * Cluster mode (`cluster` option, `npm start -- --cluster`) is described in `cluster-stream.ts`.
+ *
+ * Exposure: loopback by default. On any other address the dashboard needs an access token (the `token` option,
+ * `DASHBOARD_TOKEN`) or refuses to start; with one, every path but `/login` and `/app.css` answers `401` without
+ * it (see `access-token.ts`). Connections are bounded: headers within `headersTimeoutMs`, at most
+ * `maxConnections` at once.
  *
  * POST requests from another origin get `403` (see {@link crossOriginRefusal}); so does any request whose `Host`
  * is not a loopback name while the server listens on loopback (see {@link hostRefusal}).
@@ -40,6 +46,8 @@ import { resolveDashboardOptions, type DashboardOptions } from './dashboard-opti
 import { startMetrics, type DashboardMetrics } from './metrics';
 import { loadPageAssets, type PageAssets } from './page-assets';
 import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
+import { AccessToken } from './access-token';
+import { MAX_LOGIN_BODY_BYTES, TOKEN_FIELD, loginPage } from './login-page';
 import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, startSample } from './sample-tasks';
 
 /** A running dashboard, as {@link startDashboard} returns it. */
@@ -134,9 +142,18 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     ...(cluster === undefined ? {} : { cluster: cluster.info() }),
   });
 
-  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info };
+  const access = settings.token === undefined ? undefined : new AccessToken(settings.token);
+  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info, access };
   const loopbackOnly = isLoopbackAddress(settings.host);
-  const server = createServer((req, res) => {
+  // Slow or half-open connections are bounded: the headers must arrive within headersTimeoutMs (checked every
+  // second, not Node's default 30 s), and at most maxConnections sockets are open at once.
+  const serverOptions = {
+    headersTimeout: settings.headersTimeoutMs,
+    requestTimeout: Math.max(settings.headersTimeoutMs, 30_000),
+    connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
+  };
+  const server = createServer(serverOptions, (req, res) => {
+    req.socket.setTimeout(0); // a request arrived: Node's own timeouts take over from the silent-connection one below
     const refusal = hostRefusal(req, loopbackOnly);
     if (refusal !== undefined) {
       sendJson(res, 403, { error: refusal });
@@ -148,6 +165,10 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     });
   });
 
+  server.maxConnections = settings.maxConnections;
+  // Node's headersTimeout starts at a request's first byte: a connection that sends nothing at all is closed
+  // after the same time by an inactivity timeout, which the first request clears.
+  server.on('connection', (socket) => socket.setTimeout(settings.headersTimeoutMs));
   try {
     await listen(server, settings.port, settings.host);
   } catch (error) {
@@ -193,7 +214,12 @@ interface Routes {
   readonly metrics: DashboardMetrics;
   readonly shutdown: () => Promise<ShutdownStats>;
   readonly info: () => Record<string, unknown>;
+  /** The access token, when the dashboard has one: every path but {@link PUBLIC_PATHS} needs it. */
+  readonly access: AccessToken | undefined;
 }
+
+/** What a visitor without the token may fetch: the login form and the stylesheet it uses. */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/login', '/app.css']);
 
 const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
 const CLUSTER_CANCEL_PATH = /^\/cluster\/workers\/([^/]{1,3072})\/tasks\/(\d{1,15})\/cancel$/;
@@ -246,6 +272,15 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   if (path === undefined) {
     req.resume();
     sendJson(res, 400, { error: 'the path is not in normal form (no //, ., .. or \\ segments)' });
+    return;
+  }
+  if (routes.access !== undefined && !PUBLIC_PATHS.has(path) && !routes.access.allows(req)) {
+    req.resume();
+    refuseUnauthenticated(req, res);
+    return;
+  }
+  if (path === '/login') {
+    await login(routes.access, req, res);
     return;
   }
   if (req.method === 'POST') {
@@ -329,6 +364,91 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     return;
   }
   sendJson(res, 404, { error: `no endpoint POST ${path}` });
+}
+
+/**
+ * A request without the token: `401`, with the login form for a browser asking for a page, JSON otherwise. Both
+ * carry `WWW-Authenticate: Bearer` (RFC 6750), which tells a script how to send the token.
+ */
+function refuseUnauthenticated(req: IncomingMessage, res: ServerResponse): void {
+  const challenge = { 'WWW-Authenticate': 'Bearer realm="agentflow-rx dashboard"' };
+  const accept = req.headers.accept ?? '';
+  if (req.method === 'GET' && accept.includes('text/html')) {
+    sendLoginPage(res, 401, false, challenge);
+    return;
+  }
+  sendJson(res, 401, { error: 'this dashboard needs its access token: send Authorization: Bearer <token>, or sign in at /login' }, challenge);
+}
+
+/**
+ * `GET /login`: the form. `POST /login` (same origin only): a right token sets the session cookie and sends the
+ * browser to the page (`303`); a wrong one gets the form again, with `401`. `404` when the dashboard has no token.
+ */
+async function login(access: AccessToken | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (access === undefined) {
+    req.resume();
+    sendJson(res, 404, { error: 'this dashboard has no access token: nothing to sign in to' });
+    return;
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    sendLoginPage(res, 200, false);
+    return;
+  }
+  const refusal = crossOriginRefusal(req);
+  if (refusal !== undefined) {
+    req.resume();
+    sendJson(res, 403, { error: refusal });
+    return;
+  }
+  const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
+  if (body === undefined) {
+    sendJson(res, 413, { error: `the login form's body is limited to ${MAX_LOGIN_BODY_BYTES} bytes` }, { Connection: 'close' });
+    return;
+  }
+  const token = new URLSearchParams(body).get(TOKEN_FIELD) ?? '';
+  if (!access.matches(token)) {
+    sendLoginPage(res, 401, true);
+    return;
+  }
+  res.writeHead(303, { Location: './', 'Set-Cookie': access.sessionCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
+}
+
+/** The request's body as text, up to `limit` bytes; `undefined` (the rest unread, the connection to close) beyond. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The login form's headers: the page's policy, but the form may post to this origin. */
+const LOGIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Type': 'text/html; charset=utf-8',
+});
+
+function sendLoginPage(res: ServerResponse, status: number, failed: boolean, headers: Record<string, string> = {}): void {
+  const html = loginPage(failed);
+  res.writeHead(status, { ...LOGIN_HEADERS, ...headers, 'Content-Length': Buffer.byteLength(html) });
+  res.end(html);
 }
 
 /**

@@ -16,8 +16,9 @@ export interface HttpResponse {
  * @param method - default `'GET'`.
  * @param headers - extra headers (`Host` and `Origin` may be overridden).
  * @param rawPath - the request target as sent, unparsed (`//x/shutdown`), instead of the URL's path.
+ * @param body - a body to send (a form, say); default none.
  */
-export function request(url: string, method = 'GET', headers: Record<string, string> = {}, rawPath?: string): Promise<HttpResponse> {
+export function request(url: string, method = 'GET', headers: Record<string, string> = {}, rawPath?: string, body?: string): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const options = { method, headers: { Connection: 'close', ...headers }, agent: false, ...(rawPath === undefined ? {} : { path: rawPath }) };
     const req = httpRequest(url, options, (res) => {
@@ -30,7 +31,7 @@ export function request(url: string, method = 'GET', headers: Record<string, str
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 

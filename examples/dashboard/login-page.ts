@@ -1,0 +1,43 @@
+/**
+ * The login form of a dashboard that has an access token (`GET /login`, `POST /login`): one field, no script.
+ * Its answer sets the session cookie (see `AccessToken`), which the page's requests and event stream then carry.
+ */
+
+/** The form's fields, as `POST /login` reads them (`application/x-www-form-urlencoded`). */
+export const TOKEN_FIELD = 'token';
+
+/** The most bytes `POST /login` reads: a token, its field name and a little slack. */
+export const MAX_LOGIN_BODY_BYTES = 4_096;
+
+/**
+ * The login page's HTML.
+ *
+ * @param failed - whether the last attempt gave a wrong token (the page says so).
+ * @returns the document.
+ */
+export function loginPage(failed: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="color-scheme" content="light dark" />
+    <title>agentflow-rx · sign in</title>
+    <link rel="icon" href="data:," />
+    <link rel="stylesheet" href="app.css" />
+  </head>
+  <body class="login">
+    <main class="login-box">
+      <h1>agentflow-rx dashboard</h1>
+      <p>This dashboard needs its access token (the server's <code>DASHBOARD_TOKEN</code>).</p>
+      <form method="post" action="login">
+        <label for="token">Access token</label>
+        <input id="token" name="${TOKEN_FIELD}" type="password" autocomplete="current-password" required autofocus />
+        <button type="submit" class="btn">Sign in</button>
+      </form>
+      ${failed ? '<p class="login-error" role="alert">That token is not the right one.</p>' : ''}
+    </main>
+  </body>
+</html>
+`;
+}
