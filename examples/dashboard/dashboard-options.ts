@@ -1,6 +1,7 @@
 import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, InvalidArgumentError, OVERFLOW_POLICIES, type OverflowPolicy } from '../../lib';
 import { MIN_TOKEN_LENGTH, checkAccessToken } from './access-token';
 import { isLoopbackAddress } from './same-origin';
+import type { TaskHistoryOptions } from './task-history';
 
 /**
  * Options of {@link startDashboard}; every field is optional.
@@ -49,6 +50,8 @@ export interface DashboardOptions {
   readonly headersTimeoutMs?: number;
   /** The most TCP connections open at once (event streams included); more are closed at once. Default `512`. */
   readonly maxConnections?: number;
+  /** The bounds of the finished-task history (see `TaskHistoryOptions`). Default 1,000 completed, 5,000 others. */
+  readonly history?: Pick<TaskHistoryOptions, 'maxCompleted' | 'maxProblems'>;
   /**
    * Cluster mode (`npm start -- --cluster`): mirror this dashboard's manager to a Redis stream and show every
    * worker's tasks read from it (`GET /cluster/events`, the page's "Cluster" panel). Default: off.
@@ -100,6 +103,7 @@ export const DEFAULT_DASHBOARD_OPTIONS: Readonly<Required<Omit<DashboardOptions,
   shutdownTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
   maxConnections: 512,
+  history: Object.freeze({}),
 });
 
 /** Every option {@link DashboardOptions} knows: any other key is refused. */
@@ -133,6 +137,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if (typeof resolved.host !== 'string' || resolved.host === '') {
     throw new InvalidArgumentError('host', "a non-empty string such as '127.0.0.1'", resolved.host);
   }
+  checkHistoryOptions(resolved.history);
   if (token !== undefined) checkAccessToken(token);
   else if (!isLoopbackAddress(resolved.host)) {
     throw new InvalidArgumentError(
@@ -176,6 +181,18 @@ function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): Re
     throw new InvalidArgumentError('cluster.workerId', 'a non-empty string', workerId);
   }
   return { redisUrl, stream, workerId };
+}
+
+function checkHistoryOptions(history: unknown): void {
+  if (typeof history !== 'object' || history === null || Array.isArray(history)) {
+    throw new InvalidArgumentError('history', 'an object such as { maxCompleted: 1000, maxProblems: 5000 }', history);
+  }
+  for (const [key, value] of Object.entries(history)) {
+    if (key !== 'maxCompleted' && key !== 'maxProblems') {
+      throw new InvalidArgumentError(`history.${key}`, 'one of maxCompleted, maxProblems', value, `Unknown history option '${key}': the options are maxCompleted, maxProblems`);
+    }
+    if (value !== undefined) checkInteger(`history.${key}`, value, 1, 1_000_000);
+  }
 }
 
 function checkInteger(argument: string, value: unknown, min: number, max: number): void {

@@ -75,6 +75,23 @@ export function startSample(manager: BackgroundTaskManager, kind: SampleKind): S
   return { kind, created: ids.length, dropped, ids };
 }
 
+/** The sample kind whose tasks are named `name`; `undefined` for a task that is not a sample. */
+export function sampleKindOf(name: string): SampleKind | undefined {
+  return SAMPLE_KINDS.find((kind) => sampleSpec(kind, 0).name === name);
+}
+
+/**
+ * Runs one more task of `kind` ("run again" in a task's detail): the same name, work and timeout as the first
+ * task of a click.
+ *
+ * @returns the new task's id, or `undefined` when the manager refused it.
+ */
+export function runSampleAgain(manager: BackgroundTaskManager, kind: SampleKind): number | undefined {
+  const spec = sampleSpec(kind, 0);
+  const handle = manager.createTask(spec.work, { name: spec.name, context: spec.context, ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }) });
+  return handle.status === 'dropped' ? undefined : handle.id;
+}
+
 function sampleSpec(kind: SampleKind, index: number): SampleSpec {
   const user = USERS[index % USERS.length] as string;
   switch (kind) {

@@ -10,7 +10,10 @@
  * | `GET /metrics`                 | the task metrics in Prometheus's text format (see `metrics.ts`)      |
  * | `GET /cluster/events`          | cluster mode only: every worker's counts and tasks, read from Redis  |
  * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
+ * | `GET /tasks/history`           | finished tasks kept server-side (`TaskHistory`), filtered and paged  |
+ * | `GET /tasks/:id`               | one task, in flight or kept: timeline, context, error and stack      |
  * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
+ * | `POST /tasks/:id/retry`        | "run again": one more task of the same sample kind                   |
  * | `POST /tasks/cancel-all`       | `manager.cancelAll()`                                                |
  * | `POST /cluster/workers/:w/tasks/:id/cancel` | cluster mode: `subscriber.cancelTask(w, id)` (any worker) |
  * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
@@ -48,7 +51,8 @@ import { loadPageAssets, type PageAssets } from './page-assets';
 import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
 import { AccessToken } from './access-token';
 import { MAX_LOGIN_BODY_BYTES, TOKEN_FIELD, loginPage } from './login-page';
-import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, startSample } from './sample-tasks';
+import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, runSampleAgain, sampleKindOf, startSample } from './sample-tasks';
+import { DEFAULT_TASK_HISTORY_OPTIONS, FINAL_STATUSES, TaskHistory, type FinalStatus, type HistoryQuery } from './task-history';
 
 /** A running dashboard, as {@link startDashboard} returns it. */
 export interface Dashboard {
@@ -108,6 +112,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   });
   const manager = graph.taskManager;
   const metrics = startMetrics(graph);
+  // Subscribed before anything runs: the history sees every task, and its totals are exact.
+  const history = new TaskHistory(manager, settings.history);
   const events = toServerSentEvents(manager, { publisher, lingerMs: settings.lingerMs });
   let cluster: ClusterMode | undefined;
   try {
@@ -139,11 +145,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
     stream: events.stats,
+    history: {
+      maxCompleted: settings.history.maxCompleted ?? DEFAULT_TASK_HISTORY_OPTIONS.maxCompleted,
+      maxProblems: settings.history.maxProblems ?? DEFAULT_TASK_HISTORY_OPTIONS.maxProblems,
+      internalNames: DEFAULT_TASK_HISTORY_OPTIONS.internalNames,
+    },
     ...(cluster === undefined ? {} : { cluster: cluster.info() }),
   });
 
   const access = settings.token === undefined ? undefined : new AccessToken(settings.token);
-  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info, access };
+  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info, access, history };
   const loopbackOnly = isLoopbackAddress(settings.host);
   // Slow or half-open connections are bounded: the headers must arrive within headersTimeoutMs (checked every
   // second, not Node's default 30 s), and at most maxConnections sockets are open at once.
@@ -195,6 +206,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
       closing ??= (async () => {
         const stats = await shutdown();
         events.close();
+        history.close();
         await cluster?.close();
         await metrics.close();
         await closeServer(server);
@@ -216,14 +228,55 @@ interface Routes {
   readonly info: () => Record<string, unknown>;
   /** The access token, when the dashboard has one: every path but {@link PUBLIC_PATHS} needs it. */
   readonly access: AccessToken | undefined;
+  readonly history: TaskHistory;
 }
 
 /** What a visitor without the token may fetch: the login form and the stylesheet it uses. */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/login', '/app.css']);
 
 const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
+const RETRY_PATH = /^\/tasks\/(\d{1,15})\/retry$/;
+const TASK_PATH = /^\/tasks\/(\d{1,15})$/;
 const CLUSTER_CANCEL_PATH = /^\/cluster\/workers\/([^/]{1,3072})\/tasks\/(\d{1,15})\/cancel$/;
 const SAMPLE_PATH = /^\/samples\/([a-z]+)$/;
+
+/** The query of `GET /tasks/history`, or the reason it is not acceptable. */
+function historyQuery(url: string): HistoryQuery | string {
+  const params = new URL(url, 'http://localhost').searchParams;
+  for (const key of params.keys()) {
+    if (!HISTORY_PARAMS.includes(key)) return `unknown parameter '${key}': use ${HISTORY_PARAMS.join(', ')}`;
+  }
+  const text = (key: string): string | undefined => {
+    const value = params.get(key);
+    return value === null || value === '' ? undefined : value;
+  };
+  const status = text('status');
+  if (status !== undefined && !(FINAL_STATUSES as readonly string[]).includes(status)) return `status must be one of ${FINAL_STATUSES.join(', ')}, got ${JSON.stringify(status)}`;
+  const integer = (key: string, max: number): number | undefined | string => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (!/^\d{1,9}$/.test(value) || Number(value) > max) return `${key} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`;
+    return Number(value);
+  };
+  const offset = integer('offset', 1_000_000);
+  const limit = integer('limit', 1_000);
+  if (typeof offset === 'string') return offset;
+  if (typeof limit === 'string') return limit;
+  const internal = text('internal');
+  if (internal !== undefined && internal !== 'true' && internal !== 'false') return `internal must be true or false, got ${JSON.stringify(internal)}`;
+  return {
+    status: status as FinalStatus | undefined,
+    name: text('name'),
+    runId: text('runId'),
+    threadId: text('threadId'),
+    text: text('q'),
+    internal: internal === 'true',
+    offset,
+    limit,
+  };
+}
+
+const HISTORY_PARAMS = ['status', 'name', 'runId', 'threadId', 'q', 'internal', 'offset', 'limit'];
 
 /**
  * `POST /cluster/workers/:workerId/tasks/:id/cancel`: sends a cancel command to that worker through Redis. 202 once
@@ -308,6 +361,17 @@ function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResp
   }
   if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
   if (path === '/info') return sendJson(res, 200, routes.info());
+  if (path === '/tasks/history') {
+    const query = historyQuery(req.url ?? '');
+    if (typeof query === 'string') return sendJson(res, 400, { error: query });
+    return sendJson(res, 200, routes.history.page(query));
+  }
+  const task = TASK_PATH.exec(path);
+  if (task !== null) {
+    const record = routes.history.get(Number(task[1]));
+    if (record === undefined) return sendJson(res, 404, { error: `no task ${task[1]} in flight or in the history` });
+    return sendJson(res, 200, record);
+  }
   if (path === '/metrics') return routes.metrics.handle(req, res);
   const asset = routes.assets.get(path);
   if (asset === undefined) {
@@ -334,6 +398,20 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     }
     const cancelled = task.cancel('cancelled from the dashboard');
     sendJson(res, 200, { id, cancelled, status: task.status });
+    return;
+  }
+  const retry = RETRY_PATH.exec(path);
+  if (retry !== null) {
+    const record = routes.history.get(Number(retry[1]));
+    const kind = record === undefined ? undefined : sampleKindOf(record.name);
+    if (record === undefined) sendJson(res, 404, { error: `no task ${retry[1]} in flight or in the history` });
+    else if (kind === undefined) sendJson(res, 409, { error: `only the dashboard's sample tasks can be run again: the work of '${record.name}' is not known here` });
+    else if (manager.state !== 'running') sendJson(res, 409, { error: `the manager is ${manager.state}: it accepts no new tasks` });
+    else {
+      const id = runSampleAgain(manager, kind);
+      if (id === undefined) sendJson(res, 409, { error: 'the manager refused the task (its cap is reached)' });
+      else sendJson(res, 200, { id, kind });
+    }
     return;
   }
   const sample = SAMPLE_PATH.exec(path);

@@ -197,6 +197,56 @@ describe('examples/dashboard server', () => {
     });
   });
 
+  describe('GET /tasks/history, GET /tasks/:id, POST /tasks/:id/retry', () => {
+    it('keeps failures server-side: listed by status with their stack, in a task detail, and after 300 other tasks', async () => {
+      const { manager } = await start();
+      const failing = (await post('/samples/failing')).json().ids as number[];
+      await manager.waitForAll({ returnExceptions: true });
+      const burst = Array.from({ length: 300 }, (_, index) => manager.createTask(async () => index, { name: 'filler' }));
+      await Promise.all(burst.map((handle) => handle.done));
+
+      const failures = (await request(url('/tasks/history?status=failed'))).json();
+      expect(failures.total).to.equal(SAMPLE_SIZES.failing);
+      expect(failures.records.map((record: { id: number }) => record.id).sort()).to.deep.equal([...failing].sort());
+      expect(failures.totals.user).to.include({ failed: SAMPLE_SIZES.failing, completed: 300 });
+
+      const detail = (await request(url(`/tasks/${failing[0]}`))).json();
+      expect(detail).to.include({ id: failing[0], name: 'sync_crm', status: 'failed' });
+      expect(detail.error.stack).to.match(/^Error: .+\n\s+at /);
+      expect(detail.timeline.map((step: { type: string }) => step.type)).to.deep.equal(['created', 'started', 'failed']);
+
+      const page = (await request(url('/tasks/history?status=completed&name=filler&offset=10&limit=5'))).json();
+      expect(page.total).to.equal(300);
+      expect(page.records.map((record: { id: number }) => record.id)).to.deep.equal(burst.slice(-15, -10).reverse().map((handle) => handle.id));
+    });
+
+    it('answers 400 to a query it does not understand, and 404 to a task it does not know', async () => {
+      await start();
+      for (const query of ['status=running', 'status=nope', 'limit=5000', 'offset=-1', 'internal=yes', 'colour=red']) {
+        const response = await request(url(`/tasks/history?${query}`));
+        expect(response.status, query).to.equal(400);
+        expect(response.json().error).to.be.a('string');
+      }
+      expect((await request(url('/tasks/424242'))).status).to.equal(404);
+    });
+
+    it('runs a sample task again, and refuses tasks whose work it does not know', async () => {
+      const { manager } = await start();
+      const [failed] = (await post('/samples/failing')).json().ids as number[];
+      await manager.waitForAll({ returnExceptions: true });
+      const again = await post(`/tasks/${failed}/retry`);
+      expect(again.status).to.equal(200);
+      expect(again.json()).to.include({ kind: 'failing' });
+      expect(manager.getTask(again.json().id)?.name).to.equal('sync_crm');
+      const other = manager.createTask(async () => 1, { name: 'not_a_sample' });
+      await other.done;
+      const refused = await post(`/tasks/${other.id}/retry`);
+      expect(refused.status).to.equal(409);
+      expect(refused.json().error).to.include("'not_a_sample'");
+      expect((await post('/tasks/424242/retry')).status).to.equal(404);
+    });
+  });
+
   describe('POST /shutdown', () => {
     it('shuts the manager down and answers its ShutdownStats; later calls answer the same, and samples get 409', async () => {
       const { manager, graph } = await start();

@@ -1,0 +1,372 @@
+/**
+ * What the dashboard remembers of finished tasks, server-side and bounded, so that a failure stays findable after
+ * a burst of other tasks and after a reload: the last `maxCompleted` completed tasks, and the last `maxProblems`
+ * failed, timed-out, cancelled and dropped ones (kept longer: they are what an operator comes looking for). Each
+ * record has the task's final status, its lifecycle timeline, its duration, its redacted context, its run, thread
+ * and node, and for a failure the error's name, message and stack (redacted, control characters escaped, cut to
+ * `maxStackChars`).
+ *
+ * It also keeps exact totals per final status since it started (it subscribes when the dashboard starts, so it
+ * sees every task), split between the user's tasks and the internal ones (`publish_event`, which deliver graph
+ * events): the page's cards can then count what its rows show, with or without the internal tasks.
+ *
+ * The books first: the history is a subscriber of `manager.events$` and reads user values (contexts, errors,
+ * reasons) only through the redactor, inside a guard; a value whose reading throws costs its field, never the
+ * record, and never the manager (its outcome was settled before the event went out).
+ */
+import {
+  Redactor,
+  type BackgroundTaskManager,
+  type TaskEvent,
+  type TaskEventType,
+  type TaskStatus,
+} from '../../lib';
+import type { Subscription } from 'rxjs';
+
+/** Options of {@link TaskHistory}. */
+export interface TaskHistoryOptions {
+  /** How many completed tasks to keep. Default `1_000`. */
+  readonly maxCompleted?: number;
+  /** How many failed, timed-out, cancelled and dropped tasks to keep. Default `5_000`. */
+  readonly maxProblems?: number;
+  /** The longest stack kept, in characters (the rest is cut, and marked). Default `8_000`. */
+  readonly maxStackChars?: number;
+  /** The names of the internal tasks, counted apart. Default `['publish_event']`. */
+  readonly internalNames?: readonly string[];
+}
+
+/** A final status, as the history records it. */
+export type FinalStatus = Exclude<TaskStatus, 'pending' | 'running'>;
+
+/** The final statuses, in the order the page shows them. */
+export const FINAL_STATUSES: readonly FinalStatus[] = ['failed', 'timed_out', 'cancelled', 'dropped', 'completed'];
+
+/** One step of a task's life: the event's type and its time (epoch milliseconds). */
+export interface TimelineStep {
+  readonly type: TaskEventType;
+  readonly at: number;
+}
+
+/** What the history knows of one task: in flight, or finished. */
+export interface TaskRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly status: TaskStatus;
+  /** Whether it is one of the internal tasks (see {@link TaskHistoryOptions.internalNames}). */
+  readonly internal: boolean;
+  readonly timeoutMs: number | undefined;
+  /** The context, redacted (JSON data). */
+  readonly context: unknown;
+  readonly runId: string | undefined;
+  readonly threadId: string | undefined;
+  readonly nodeName: string | undefined;
+  /** Created, started, and the final step, with their times. */
+  readonly timeline: readonly TimelineStep[];
+  /** From creation to the final status, in milliseconds; `undefined` in flight. */
+  readonly durationMs: number | undefined;
+  /** A failure's error: name, message and stack, redacted. */
+  readonly error: { readonly name: string; readonly message: string; readonly stack: string | undefined } | undefined;
+  /** Why it was cancelled, timed out or dropped, on one line, redacted. */
+  readonly reason: string | undefined;
+}
+
+/** Totals per final status since the history started, plus `created`. */
+export type StatusTotals = Record<FinalStatus | 'created', number>;
+
+/** A page of the history, most recent first. */
+export interface HistoryPage {
+  /** The last task event the history had seen (its `seq`): later events are not in this page. */
+  readonly seq: number;
+  /** How many records matched the query. */
+  readonly total: number;
+  readonly records: readonly TaskRecord[];
+  /** Totals since start: of the user's tasks, and of the internal ones. */
+  readonly totals: { readonly user: StatusTotals; readonly internal: StatusTotals };
+  /** How many records each final status holds now (the kept ones). */
+  readonly kept: Record<FinalStatus, number>;
+  /** Values the history could not read (a throwing getter): each cost a field, not a record. */
+  readonly unreadable: number;
+}
+
+/** What {@link TaskHistory.page} can filter on. Every text field matches whole values, but `text`, which searches. */
+export interface HistoryQuery {
+  readonly status?: FinalStatus;
+  readonly name?: string;
+  readonly runId?: string;
+  readonly threadId?: string;
+  /** Case-insensitive search in the id, name, run, thread, node, context, error and reason. */
+  readonly text?: string;
+  /** Whether internal tasks are included. Default `false`. */
+  readonly internal?: boolean;
+  /** Records to skip, most recent first. Default 0. */
+  readonly offset?: number;
+  /** Records to give. Default 100, at most 1,000. */
+  readonly limit?: number;
+}
+
+/** The defaults of {@link TaskHistoryOptions}. */
+export const DEFAULT_TASK_HISTORY_OPTIONS: Readonly<Required<TaskHistoryOptions>> = Object.freeze({
+  maxCompleted: 1_000,
+  maxProblems: 5_000,
+  maxStackChars: 8_000,
+  internalNames: Object.freeze(['publish_event']),
+});
+
+const MAX_MESSAGE_CHARS = 2_000;
+const MAX_LIMIT = 1_000;
+
+/** A task in flight, as the history follows it. */
+interface Draft {
+  readonly created: Extract<TaskEvent, { type: 'created' }>;
+  readonly context: unknown;
+  startedAt: number | undefined;
+}
+
+/**
+ * The dashboard's memory of finished tasks (see the module's description).
+ *
+ * @example
+ * ```ts
+ * const history = new TaskHistory(manager, { maxProblems: 10_000 });
+ * const failures = history.page({ status: 'failed', limit: 20 });
+ * history.close();
+ * ```
+ */
+export class TaskHistory {
+  readonly #options: Required<TaskHistoryOptions>;
+  readonly #redactor = Redactor.DEFAULT;
+  readonly #open = new Map<number, Draft>();
+  readonly #completed: Ring<TaskRecord>;
+  readonly #problems: Ring<TaskRecord>;
+  readonly #totals = { user: emptyTotals(), internal: emptyTotals() };
+  readonly #subscription: Subscription;
+  #seq = 0;
+  #unreadable = 0;
+
+  /**
+   * Starts following `manager`'s task events.
+   *
+   * @param manager - the manager whose tasks to remember.
+   * @param options - see {@link TaskHistoryOptions}.
+   * @throws `RangeError` naming the option when a bound is not a positive integer.
+   */
+  constructor(manager: BackgroundTaskManager, options: TaskHistoryOptions = {}) {
+    this.#options = { ...DEFAULT_TASK_HISTORY_OPTIONS, ...options };
+    for (const key of ['maxCompleted', 'maxProblems', 'maxStackChars'] as const) {
+      const value = this.#options[key];
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`TaskHistory option ${key} must be a positive integer, got ${String(value)}`);
+    }
+    this.#completed = new Ring(this.#options.maxCompleted);
+    this.#problems = new Ring(this.#options.maxProblems);
+    this.#subscription = manager.events$.subscribe((event) => this.#record(event));
+  }
+
+  /** A task by id: in flight (with its timeline so far) or finished and still kept; `undefined` otherwise. */
+  get(id: number): TaskRecord | undefined {
+    const draft = this.#open.get(id);
+    if (draft !== undefined) return this.#inFlight(draft);
+    return this.#problems.find((record) => record.id === id) ?? this.#completed.find((record) => record.id === id);
+  }
+
+  /** The finished tasks `query` selects, most recent first, with the totals. */
+  page(query: HistoryQuery = {}): HistoryPage {
+    const offset = Math.max(0, Math.trunc(query.offset ?? 0));
+    const limit = Math.min(MAX_LIMIT, Math.max(0, Math.trunc(query.limit ?? 100)));
+    const text = query.text?.trim().toLowerCase() ?? '';
+    const matches = (record: TaskRecord): boolean =>
+      (query.internal === true || !record.internal) &&
+      (query.status === undefined || record.status === query.status) &&
+      (query.name === undefined || record.name === query.name) &&
+      (query.runId === undefined || record.runId === query.runId) &&
+      (query.threadId === undefined || record.threadId === query.threadId) &&
+      (text === '' || searchText(record).includes(text));
+    const sources = query.status === undefined ? [this.#problems, this.#completed] : query.status === 'completed' ? [this.#completed] : [this.#problems];
+    const all = mergeNewestFirst(sources.map((ring) => ring.newestFirst().filter(matches)));
+    const kept = Object.fromEntries(FINAL_STATUSES.map((status) => [status, 0])) as Record<FinalStatus, number>;
+    for (const ring of [this.#problems, this.#completed]) {
+      for (const record of ring.newestFirst()) if (query.internal === true || !record.internal) kept[record.status as FinalStatus]++;
+    }
+    return {
+      seq: this.#seq,
+      total: all.length,
+      records: all.slice(offset, offset + limit),
+      totals: { user: { ...this.#totals.user }, internal: { ...this.#totals.internal } },
+      kept,
+      unreadable: this.#unreadable,
+    };
+  }
+
+  /** Stops following the manager (what is kept stays readable). */
+  close(): void {
+    this.#subscription.unsubscribe();
+  }
+
+  #record(event: TaskEvent): void {
+    this.#seq = event.seq;
+    const internal = this.#options.internalNames.includes(event.name);
+    const totals = internal ? this.#totals.internal : this.#totals.user;
+    switch (event.type) {
+      case 'created':
+        totals.created++;
+        this.#open.set(event.id, { created: event, context: this.#read(() => this.#redactor.redact(event.context, { maxStringLength: MAX_MESSAGE_CHARS })), startedAt: undefined });
+        return;
+      case 'started': {
+        const draft = this.#open.get(event.id);
+        if (draft !== undefined) draft.startedAt = event.timestamp;
+        return;
+      }
+      default: {
+        totals[event.type]++;
+        const draft = this.#open.get(event.id);
+        this.#open.delete(event.id);
+        const record = this.#finished(event, draft, internal);
+        (event.type === 'completed' ? this.#completed : this.#problems).push(record);
+      }
+    }
+  }
+
+  #finished(event: Exclude<TaskEvent, { type: 'created' | 'started' }>, draft: Draft | undefined, internal: boolean): TaskRecord {
+    const createdAt = draft?.created.timestamp ?? event.timestamp - event.durationMs;
+    const timeline: TimelineStep[] = [{ type: 'created', at: createdAt }];
+    if (draft?.startedAt !== undefined) timeline.push({ type: 'started', at: draft.startedAt });
+    timeline.push({ type: event.type, at: event.timestamp });
+    return {
+      id: event.id,
+      name: this.#readText(() => event.name),
+      status: event.type,
+      internal,
+      timeoutMs: draft?.created.timeoutMs,
+      context: draft?.context ?? this.#read(() => this.#redactor.redact(event.context, { maxStringLength: MAX_MESSAGE_CHARS })),
+      runId: event.runId,
+      threadId: event.threadId,
+      nodeName: event.nodeName,
+      timeline,
+      durationMs: event.durationMs,
+      error: event.type === 'failed' ? this.#error(event.error) : undefined,
+      reason: event.type === 'cancelled' || event.type === 'timed_out' || event.type === 'dropped' ? this.#readText(() => this.#redactor.describe(event.reason)) : undefined,
+    };
+  }
+
+  #inFlight(draft: Draft): TaskRecord {
+    const { created } = draft;
+    const timeline: TimelineStep[] = [{ type: 'created', at: created.timestamp }];
+    if (draft.startedAt !== undefined) timeline.push({ type: 'started', at: draft.startedAt });
+    return {
+      id: created.id,
+      name: created.name,
+      status: draft.startedAt === undefined ? 'pending' : 'running',
+      internal: this.#options.internalNames.includes(created.name),
+      timeoutMs: created.timeoutMs,
+      context: draft.context,
+      runId: created.runId,
+      threadId: created.threadId,
+      nodeName: created.nodeName,
+      timeline,
+      durationMs: undefined,
+      error: undefined,
+      reason: undefined,
+    };
+  }
+
+  /** A failure's error, redacted: its name and message (as the redactor copies an `Error`), and its stack. */
+  #error(error: unknown): TaskRecord['error'] {
+    const copy = this.#read(() => this.#redactor.redact(error, { maxStringLength: MAX_MESSAGE_CHARS }));
+    const fields = typeof copy === 'object' && copy !== null ? (copy as Record<string, unknown>) : {};
+    const name = typeof fields.name === 'string' ? fields.name : 'Error';
+    const message = typeof fields.message === 'string' ? fields.message : this.#readText(() => this.#redactor.describe(error));
+    const stack = this.#read(() => {
+      const raw = typeof error === 'object' && error !== null ? (error as { stack?: unknown }).stack : undefined;
+      return typeof raw === 'string' ? this.#stack(raw) : undefined;
+    });
+    return { name, message, stack: typeof stack === 'string' ? stack : undefined };
+  }
+
+  /** A stack, redacted on the whole text first, then cut, then its control characters escaped (line breaks kept). */
+  #stack(raw: string): string {
+    const max = this.#options.maxStackChars;
+    const redacted = this.#redactor.text(raw);
+    const cut = redacted.length > max ? `${redacted.slice(0, max)}\n… (${redacted.length - max} more characters cut)` : redacted;
+    return escapeControls(cut);
+  }
+
+  /** Reads a user value through `read`; a throw counts, and gives `'[unreadable]'`. */
+  #read(read: () => unknown): unknown {
+    try {
+      return read();
+    } catch {
+      this.#unreadable++;
+      return '[unreadable]';
+    }
+  }
+
+  #readText(read: () => string): string {
+    const value = this.#read(read);
+    return typeof value === 'string' ? value : '[unreadable]';
+  }
+}
+
+/** A fixed-size ring: pushing beyond its capacity forgets the oldest. */
+class Ring<T> {
+  readonly #items: (T | undefined)[];
+  #next = 0;
+  #size = 0;
+
+  constructor(capacity: number) {
+    this.#items = new Array<T | undefined>(capacity);
+  }
+
+  push(item: T): void {
+    this.#items[this.#next] = item;
+    this.#next = (this.#next + 1) % this.#items.length;
+    if (this.#size < this.#items.length) this.#size++;
+  }
+
+  newestFirst(): T[] {
+    const out: T[] = [];
+    const capacity = this.#items.length;
+    for (let index = 1; index <= this.#size; index++) out.push(this.#items[(this.#next - index + capacity) % capacity] as T);
+    return out;
+  }
+
+  find(test: (item: T) => boolean): T | undefined {
+    return this.newestFirst().find(test);
+  }
+}
+
+function emptyTotals(): StatusTotals {
+  return { created: 0, completed: 0, failed: 0, cancelled: 0, timed_out: 0, dropped: 0 };
+}
+
+/** Merges lists each sorted newest first (by final time, then id) into one. */
+function mergeNewestFirst(lists: TaskRecord[][]): TaskRecord[] {
+  if (lists.length === 1) return lists[0] as TaskRecord[];
+  return lists.flat().sort((a, b) => endedAt(b) - endedAt(a) || b.id - a.id);
+}
+
+function endedAt(record: TaskRecord): number {
+  return record.timeline[record.timeline.length - 1]?.at ?? 0;
+}
+
+function searchText(record: TaskRecord): string {
+  return [
+    String(record.id),
+    record.name,
+    record.runId ?? '',
+    record.threadId ?? '',
+    record.nodeName ?? '',
+    JSON.stringify(record.context) ?? '',
+    record.error === undefined ? '' : `${record.error.name} ${record.error.message}`,
+    record.reason ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
+}
+
+/** Control characters but line breaks and tabs, written as `\xNN` (a terminal escape in a stack stays inert text). */
+function escapeControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
