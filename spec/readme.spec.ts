@@ -113,3 +113,19 @@ describe('README.md code blocks', function () {
     });
   }
 });
+
+describe('README.md headings', () => {
+  it('each names its section in words outside code spans, so that the docs’ navigation and anchors are never blank', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    let fenced = false;
+    const blank: string[] = [];
+    for (const line of readme.split('\n')) {
+      if (line.startsWith('```')) fenced = !fenced;
+      if (fenced || !/^#{1,6} /.test(line)) continue;
+      const words = line.replace(/^#+ /, '').replace(/`[^`]*`/g, '').replace(/[^\p{L}\p{N}]+/gu, '');
+      const hasCode = line.includes('`');
+      if (words === '' || hasCode) blank.push(line);
+    }
+    expect(blank, 'headings with code spans (typedoc drops them from the navigation)').to.deep.equal([]);
+  });
+});

@@ -80,6 +80,9 @@ export function sampleKindOf(name: string): SampleKind | undefined {
   return SAMPLE_KINDS.find((kind) => sampleSpec(kind, 0).name === name);
 }
 
+/** The names of the sample tasks (their work is known here: they can be run again). */
+export const SAMPLE_NAMES: readonly string[] = Object.freeze(SAMPLE_KINDS.map((kind) => sampleSpec(kind, 0).name));
+
 /**
  * Runs one more task of `kind` ("run again" in a task's detail): the same name, work and timeout as the first
  * task of a click.

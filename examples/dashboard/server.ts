@@ -11,6 +11,7 @@
  * | `GET /cluster/events`          | cluster mode only: every worker's counts and tasks, read from Redis  |
  * | `POST /samples/:kind`          | starts sample tasks: quick, slow, failing, hanging, burst            |
  * | `GET /tasks/history`           | finished tasks kept server-side (`TaskHistory`), filtered and paged  |
+ * | `GET /tasks/rates`             | per-second throughput and p50/p95 durations, last 5 min (`TaskRates`) |
  * | `GET /tasks/:id`               | one task, in flight or kept: timeline, context, error and stack      |
  * | `POST /tasks/:id/cancel`       | `manager.getTask(id)?.cancel()`                                      |
  * | `POST /tasks/:id/retry`        | "run again": one more task of the same sample kind                   |
@@ -51,7 +52,8 @@ import { loadPageAssets, type PageAssets } from './page-assets';
 import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
 import { AccessToken } from './access-token';
 import { MAX_LOGIN_BODY_BYTES, TOKEN_FIELD, loginPage } from './login-page';
-import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_SIZES, isSampleKind, runSampleAgain, sampleKindOf, startSample } from './sample-tasks';
+import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_NAMES, SAMPLE_SIZES, isSampleKind, runSampleAgain, sampleKindOf, startSample } from './sample-tasks';
+import { TaskRates } from './task-rates';
 import { DEFAULT_TASK_HISTORY_OPTIONS, FINAL_STATUSES, TaskHistory, type FinalStatus, type HistoryQuery } from './task-history';
 
 /** A running dashboard, as {@link startDashboard} returns it. */
@@ -114,6 +116,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const metrics = startMetrics(graph);
   // Subscribed before anything runs: the history sees every task, and its totals are exact.
   const history = new TaskHistory(manager, settings.history);
+  const rates = new TaskRates(manager);
   const events = toServerSentEvents(manager, { publisher, lingerMs: settings.lingerMs });
   let cluster: ClusterMode | undefined;
   try {
@@ -142,6 +145,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     agentRunIntervalMs: settings.agentRunIntervalMs,
     agentRuns: agentRuns?.started ?? 0,
     samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
+    sampleNames: SAMPLE_NAMES,
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
     stream: events.stats,
@@ -154,7 +158,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   });
 
   const access = settings.token === undefined ? undefined : new AccessToken(settings.token);
-  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info, access, history };
+  const routes: Routes = { assets, manager, events, cluster, metrics, shutdown, info, access, history, rates };
   const loopbackOnly = isLoopbackAddress(settings.host);
   // Slow or half-open connections are bounded: the headers must arrive within headersTimeoutMs (checked every
   // second, not Node's default 30 s), and at most maxConnections sockets are open at once.
@@ -207,6 +211,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
         const stats = await shutdown();
         events.close();
         history.close();
+        rates.close();
         await cluster?.close();
         await metrics.close();
         await closeServer(server);
@@ -229,6 +234,7 @@ interface Routes {
   /** The access token, when the dashboard has one: every path but {@link PUBLIC_PATHS} needs it. */
   readonly access: AccessToken | undefined;
   readonly history: TaskHistory;
+  readonly rates: TaskRates;
 }
 
 /** What a visitor without the token may fetch: the login form and the stylesheet it uses. */
@@ -361,16 +367,17 @@ function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResp
   }
   if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
   if (path === '/info') return sendJson(res, 200, routes.info());
+  if (path === '/tasks/rates') return sendData(res, 200, routes.rates.series());
   if (path === '/tasks/history') {
     const query = historyQuery(req.url ?? '');
     if (typeof query === 'string') return sendJson(res, 400, { error: query });
-    return sendJson(res, 200, routes.history.page(query));
+    return sendData(res, 200, routes.history.page(query));
   }
   const task = TASK_PATH.exec(path);
   if (task !== null) {
     const record = routes.history.get(Number(task[1]));
     if (record === undefined) return sendJson(res, 404, { error: `no task ${task[1]} in flight or in the history` });
-    return sendJson(res, 200, record);
+    return sendData(res, 200, record);
   }
   if (path === '/metrics') return routes.metrics.handle(req, res);
   const asset = routes.assets.get(path);
@@ -519,7 +526,8 @@ const LOGIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Security-Policy':
     "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // not no-referrer: with it, Chromium sends the form's POST with `Origin: null`, which the same-origin check refuses
+  'Referrer-Policy': 'same-origin',
   'Content-Type': 'text/html; charset=utf-8',
 });
 
@@ -550,6 +558,22 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const text = Redactor.DEFAULT.stringify(body);
   res.writeHead(status, {
     ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+/**
+ * A JSON answer built only from values already redacted (the history's records, the rates' numbers): sent as it
+ * is. Walking it again would redact nothing more, and would cut a 1,000-record page short at the redactor's node
+ * budget.
+ */
+function sendData(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',

@@ -51,16 +51,29 @@ describe('examples/dashboard server', () => {
       const page = await request(url('/'));
       expect(page.status).to.equal(200);
       expect(page.headers['content-type']).to.equal('text/html; charset=utf-8');
-      expect(page.body).to.include('id="task-rows"');
-      expect(page.body).to.include('<script type="module" src="app.js"></script>');
+      expect(page.body).to.include('<div id="app">');
+      expect(page.body).to.include('<script type="module" src="page/app.js"></script>');
       expect(page.body).to.not.match(/https?:\/\//);
       expect(page.headers['content-security-policy']).to.include("default-src 'none'");
 
-      const script = await request(url('/app.js'));
+      const script = await request(url('/page/app.js'));
       expect(script.status).to.equal(200);
       expect(script.headers['content-type']).to.equal('text/javascript; charset=utf-8');
-      expect(script.body).to.include("from './agentflow-client.js'");
-      expect(script.body).to.include('requestAnimationFrame');
+      expect(script.body).to.include("from '../vendor/preact-htm.js'");
+      const store = await request(url('/page/store.js'));
+      expect(store.body).to.include("from '../agentflow-client.js'");
+      expect(store.body).to.include('requestAnimationFrame');
+
+      // The third-party modules come from node_modules, as published, and import nothing from elsewhere.
+      for (const [path, marker] of [['/vendor/preact-htm.js', 'useState'], ['/vendor/uplot.js', 'export { uPlot as default }']] as const) {
+        const vendor = await request(url(path));
+        expect(vendor.status, path).to.equal(200);
+        expect(vendor.headers['content-type']).to.equal('text/javascript; charset=utf-8');
+        expect(vendor.body).to.include(marker);
+        expect(vendor.body, `${path} imports nothing`).to.not.match(/^\s*import\b|\bimport\s*\(|\}\s*from\s*["']/m);
+      }
+      expect((await request(url('/vendor/uplot.css'))).headers['content-type']).to.equal('text/css; charset=utf-8');
+      expect((await request(url('/page/nope.js'))).status).to.equal(404);
 
       const css = await request(url('/app.css'));
       expect(css.headers['content-type']).to.equal('text/css; charset=utf-8');

@@ -1,0 +1,17 @@
+// The dashboard server's JSON endpoints, as the page calls them.
+
+/** GET a JSON endpoint; rejects with the server's error message. */
+export async function getJson(path) {
+  const response = await fetch(path, { cache: 'no-store' });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${body.error ?? response.statusText}`);
+  return body;
+}
+
+/** POST to an endpoint (no body); resolves to its JSON answer, rejects with its error message. */
+export async function post(path) {
+  const response = await fetch(path, { method: 'POST' });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${body.error ?? response.statusText}`);
+  return body;
+}
