@@ -340,9 +340,12 @@ describe('examples/dashboard in Chromium (e2e)', function () {
 
     // The toggle overrides the system's scheme, and is remembered.
     await current.keyboard.press('Escape');
+    await current.locator('#task-detail').waitFor({ state: 'detached', ...WAIT });
     await current.click('#theme'); // auto -> light
+    await current.locator('#theme', { hasText: 'light' }).waitFor(WAIT);
     await current.click('#theme'); // light -> dark
-    expect(await current.evaluate(() => getComputedStyle(document.body).backgroundColor)).to.equal('rgb(13, 16, 23)');
+    // the theme is applied by an effect, after the render: wait for it rather than read at once
+    await current.waitForFunction(() => getComputedStyle(document.body).backgroundColor === 'rgb(13, 16, 23)', undefined, WAIT);
     await current.reload();
     await current.locator('#connection[data-state="open"]').waitFor(WAIT);
     expect(await current.evaluate(() => document.documentElement.dataset.theme)).to.equal('dark');
