@@ -1,4 +1,4 @@
-import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, InvalidArgumentError, OVERFLOW_POLICIES, type OverflowPolicy } from '../../lib';
+import { DEFAULT_SERVER_SENT_EVENTS_OPTIONS, InvalidArgumentError, OVERFLOW_POLICIES, Redactor, type OverflowPolicy } from '../../lib';
 import { MIN_TOKEN_LENGTH, checkAccessToken } from './access-token';
 import { isLoopbackAddress } from './same-origin';
 import type { TaskHistoryOptions } from './task-history';
@@ -50,7 +50,7 @@ export interface DashboardOptions {
   readonly headersTimeoutMs?: number;
   /** The most TCP connections open at once (event streams included); more are closed at once. Default `512`. */
   readonly maxConnections?: number;
-  /** The bounds of the finished-task history (see `TaskHistoryOptions`). Default 1,000 completed, 5,000 others. */
+  /** The bounds of the finished-task history (see `TaskHistoryOptions`). Default 1,000 completed, 2,000 others. */
   readonly history?: Pick<TaskHistoryOptions, 'maxCompleted' | 'maxProblems'>;
   /**
    * Cluster mode (`npm start -- --cluster`): mirror this dashboard's manager to a Redis stream and show every
@@ -117,8 +117,14 @@ const DASHBOARD_OPTION_KEYS: readonly string[] = [...Object.keys(DEFAULT_DASHBOA
  */
 
 export function resolveDashboardOptions(options: DashboardOptions): ResolvedDashboardOptions {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'an object', options);
+  }
+  // Read once, each field by its own getter: a getter that throws is a bad option, named as such.
+  try {
+    options = { ...options };
+  } catch {
+    throw new InvalidArgumentError('options', 'an object whose properties can be read', '[a throwing getter]');
   }
   for (const key of Object.keys(options)) {
     if (!DASHBOARD_OPTION_KEYS.includes(key)) {
@@ -159,10 +165,22 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
 /** The stream the cluster mode reads unless given another (the Redis Streams classes' default). */
 export const DEFAULT_CLUSTER_STREAM = 'agentflow:events';
 
+const CLUSTER_OPTION_KEYS: readonly string[] = ['redisUrl', 'stream', 'workerId'];
+
 function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): ResolvedClusterOptions | undefined {
   if (cluster === undefined) return undefined;
   if (typeof cluster !== 'object' || cluster === null || Array.isArray(cluster)) {
     throw new InvalidArgumentError('cluster', 'an object such as { redisUrl, stream }', cluster);
+  }
+  try {
+    cluster = { ...cluster };
+  } catch {
+    throw new InvalidArgumentError('cluster', 'an object whose properties can be read', '[a throwing getter]');
+  }
+  for (const key of Object.keys(cluster)) {
+    if (!CLUSTER_OPTION_KEYS.includes(key)) {
+      throw new InvalidArgumentError(`cluster.${key}`, `one of ${CLUSTER_OPTION_KEYS.join(', ')}`, key, `Unknown cluster option '${key}': the options are ${CLUSTER_OPTION_KEYS.join(', ')}`);
+    }
   }
   const redisUrl = cluster.redisUrl ?? (process.env.REDIS_URL || 'redis://127.0.0.1:6379');
   let protocol = '';
@@ -172,7 +190,7 @@ function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): Re
     // reported below
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new InvalidArgumentError('cluster.redisUrl', 'a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"', redisUrl);
+    throw new InvalidArgumentError('cluster.redisUrl', 'a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"', typeof redisUrl === 'string' ? Redactor.DEFAULT.text(redisUrl) : redisUrl);
   }
   const stream = cluster.stream ?? DEFAULT_CLUSTER_STREAM;
   if (typeof stream !== 'string' || stream === '') throw new InvalidArgumentError('cluster.stream', 'a non-empty string', stream);
@@ -185,9 +203,15 @@ function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): Re
 
 function checkHistoryOptions(history: unknown): void {
   if (typeof history !== 'object' || history === null || Array.isArray(history)) {
-    throw new InvalidArgumentError('history', 'an object such as { maxCompleted: 1000, maxProblems: 5000 }', history);
+    throw new InvalidArgumentError('history', 'an object such as { maxCompleted: 1000, maxProblems: 2000 }', history);
   }
-  for (const [key, value] of Object.entries(history)) {
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(history);
+  } catch {
+    throw new InvalidArgumentError('history', 'an object whose properties can be read', '[a throwing getter]');
+  }
+  for (const [key, value] of entries) {
     if (key !== 'maxCompleted' && key !== 'maxProblems') {
       throw new InvalidArgumentError(`history.${key}`, 'one of maxCompleted, maxProblems', value, `Unknown history option '${key}': the options are maxCompleted, maxProblems`);
     }

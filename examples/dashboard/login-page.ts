@@ -6,6 +6,12 @@
 /** The form's fields, as `POST /login` reads them (`application/x-www-form-urlencoded`). */
 export const TOKEN_FIELD = 'token';
 
+/** Where to go after signing in: the page's fragment (`#/task/<id>`), which the login script copies in. */
+export const NEXT_FIELD = 'next';
+
+/** The fragments `next` may carry: a route of the page, nothing else (no open redirect). */
+export const NEXT_PATTERN = /^#\/[\w/-]{0,64}$/;
+
 /** The most bytes `POST /login` reads: a token, its field name and a little slack. */
 export const MAX_LOGIN_BODY_BYTES = 4_096;
 
@@ -25,14 +31,16 @@ export function loginPage(failed: boolean): string {
     <title>agentflow-rx · sign in</title>
     <link rel="icon" href="data:," />
     <link rel="stylesheet" href="app.css" />
+    <script type="module" src="page/login.js"></script>
   </head>
   <body class="login">
     <main class="login-box">
       <h1>agentflow-rx dashboard</h1>
-      <p>This dashboard needs its access token (the server's <code>DASHBOARD_TOKEN</code>).</p>
+      <p>This dashboard needs its access token (the server's <code>DASHBOARD_TOKEN</code>). Signing in lasts 12 hours, or until you sign out.</p>
       <form method="post" action="login">
         <label for="token">Access token</label>
         <input id="token" name="${TOKEN_FIELD}" type="password" autocomplete="current-password" required autofocus />
+        <input type="hidden" name="${NEXT_FIELD}" value="" />
         <button type="submit" class="btn">Sign in</button>
       </form>
       ${failed ? '<p class="login-error" role="alert">That token is not the right one.</p>' : ''}

@@ -80,7 +80,9 @@ export async function main(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  console.log(`agentflow-rx dashboard: ${dashboard.url}  (Ctrl-C to stop)`);
+  const everywhere = host === '0.0.0.0' || host === '::';
+  const where = everywhere ? `${dashboard.url} (every interface: open it at this machine's address, port ${new URL(dashboard.url).port})` : dashboard.url;
+  console.log(`agentflow-rx dashboard: ${where}  (Ctrl-C to stop)`);
   if (dashboard.cluster !== undefined) {
     const { redis } = dashboard.cluster.info() as { redis: string };
     console.log(

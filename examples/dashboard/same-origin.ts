@@ -18,7 +18,9 @@ export function hostRefusal(req: IncomingMessage, loopbackOnly: boolean): string
   const host = req.headers.host;
   if (host === undefined) return 'the request has no Host header';
   if (!loopbackOnly || isLoopbackAddress(hostName(host))) return undefined;
-  return `Host ${JSON.stringify(host)} is not a loopback name; open the dashboard at http://localhost or http://127.0.0.1`;
+  const port = /:(\d{1,5})$/.exec(host)?.[1];
+  const suffix = port === undefined ? '' : `:${port}`;
+  return `Host ${JSON.stringify(host)} is not a loopback name; open the dashboard at http://localhost${suffix}/ or http://127.0.0.1${suffix}/`;
 }
 
 /**

@@ -19,6 +19,7 @@
  * | `POST /cluster/workers/:w/tasks/:id/cancel` | cluster mode: `subscriber.cancelTask(w, id)` (any worker) |
  * | `POST /shutdown`               | shuts the manager down; answers its `ShutdownStats`                  |
  * | `GET /login`, `POST /login`    | with an access token only: the login form, which sets the session cookie |
+ * | `POST /logout`                 | with an access token only: clears the session cookie                 |
  *
  * Cluster mode (`cluster` option, `npm start -- --cluster`) is described in `cluster-stream.ts`.
  *
@@ -51,10 +52,10 @@ import { startMetrics, type DashboardMetrics } from './metrics';
 import { loadPageAssets, type PageAssets } from './page-assets';
 import { crossOriginRefusal, hostRefusal, isLoopbackAddress } from './same-origin';
 import { AccessToken } from './access-token';
-import { MAX_LOGIN_BODY_BYTES, TOKEN_FIELD, loginPage } from './login-page';
+import { MAX_LOGIN_BODY_BYTES, NEXT_FIELD, NEXT_PATTERN, TOKEN_FIELD, loginPage } from './login-page';
 import { HANGING_TIMEOUT_MS, SAMPLE_KINDS, SAMPLE_NAMES, SAMPLE_SIZES, isSampleKind, runSampleAgain, sampleKindOf, startSample } from './sample-tasks';
 import { TaskRates } from './task-rates';
-import { DEFAULT_TASK_HISTORY_OPTIONS, FINAL_STATUSES, TaskHistory, type FinalStatus, type HistoryQuery } from './task-history';
+import { DEFAULT_TASK_HISTORY_OPTIONS, FINAL_STATUSES, MAX_HISTORY_PAGE, TaskHistory, type FinalStatus, type HistoryQuery } from './task-history';
 
 /** A running dashboard, as {@link startDashboard} returns it. */
 export interface Dashboard {
@@ -123,6 +124,8 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     cluster = settings.cluster === undefined ? undefined : startClusterMode(manager, settings.cluster);
   } catch (error) {
     events.close();
+    history.close();
+    rates.close();
     await graph.close();
     await metrics.close();
     throw error;
@@ -146,12 +149,14 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     agentRuns: agentRuns?.started ?? 0,
     samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
     sampleNames: SAMPLE_NAMES,
+    tokenRequired: access !== undefined,
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
     stream: events.stats,
     history: {
       maxCompleted: settings.history.maxCompleted ?? DEFAULT_TASK_HISTORY_OPTIONS.maxCompleted,
       maxProblems: settings.history.maxProblems ?? DEFAULT_TASK_HISTORY_OPTIONS.maxProblems,
+      maxInternal: DEFAULT_TASK_HISTORY_OPTIONS.maxInternal,
       internalNames: DEFAULT_TASK_HISTORY_OPTIONS.internalNames,
     },
     ...(cluster === undefined ? {} : { cluster: cluster.info() }),
@@ -162,32 +167,43 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const loopbackOnly = isLoopbackAddress(settings.host);
   // Slow or half-open connections are bounded: the headers must arrive within headersTimeoutMs (checked every
   // second, not Node's default 30 s), and at most maxConnections sockets are open at once.
+  const answered = new WeakSet<object>();
   const serverOptions = {
     headersTimeout: settings.headersTimeoutMs,
-    requestTimeout: Math.max(settings.headersTimeoutMs, 30_000),
+    // a request's body (the login form's) is due as soon as its headers: nothing waits longer for a silent client
+    requestTimeout: settings.headersTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, settings.headersTimeoutMs),
   };
   const server = createServer(serverOptions, (req, res) => {
-    req.socket.setTimeout(0); // a request arrived: Node's own timeouts take over from the silent-connection one below
+    answered.add(req.socket); // a request arrived: Node's own timeouts take over from the first-request deadline below
+    if (tooManyPipelined(req, res)) return;
     const refusal = hostRefusal(req, loopbackOnly);
     if (refusal !== undefined) {
-      sendJson(res, 403, { error: refusal });
+      sendError(res, 403, refusal);
       return;
     }
     route(routes, req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendError(res, 500, redactedText(error instanceof Error ? error.message : String(error)));
       else res.destroy();
     });
   });
 
   server.maxConnections = settings.maxConnections;
-  // Node's headersTimeout starts at a request's first byte: a connection that sends nothing at all is closed
-  // after the same time by an inactivity timeout, which the first request clears.
-  server.on('connection', (socket) => socket.setTimeout(settings.headersTimeoutMs));
+  // Node's headersTimeout starts at a request's first byte: a connection whose first request's headers have not
+  // all arrived headersTimeoutMs after it opened (one that sends nothing at all, say) is closed then.
+  server.on('connection', (socket) => {
+    const deadline = setTimeout(() => {
+      if (!answered.has(socket)) socket.resetAndDestroy();
+    }, settings.headersTimeoutMs);
+    deadline.unref();
+    socket.once('close', () => clearTimeout(deadline));
+  });
   try {
     await listen(server, settings.port, settings.host);
   } catch (error) {
     events.close();
+    history.close();
+    rates.close();
     await graph.close();
     await cluster?.close();
     await metrics.close();
@@ -237,8 +253,8 @@ interface Routes {
   readonly rates: TaskRates;
 }
 
-/** What a visitor without the token may fetch: the login form and the stylesheet it uses. */
-const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/login', '/app.css']);
+/** What a visitor without the token may fetch: the login form, its stylesheet and its script. */
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/login', '/app.css', '/page/login.js']);
 
 const CANCEL_PATH = /^\/tasks\/(\d{1,15})\/cancel$/;
 const RETRY_PATH = /^\/tasks\/(\d{1,15})\/retry$/;
@@ -246,11 +262,39 @@ const TASK_PATH = /^\/tasks\/(\d{1,15})$/;
 const CLUSTER_CANCEL_PATH = /^\/cluster\/workers\/([^/]{1,3072})\/tasks\/(\d{1,15})\/cancel$/;
 const SAMPLE_PATH = /^\/samples\/([a-z]+)$/;
 
+/** The most requests one connection may have in progress at once (HTTP pipelining): a client that sends more is cut off. */
+const MAX_PIPELINED = 16;
+const pipelined = new WeakMap<object, number>();
+
+/**
+ * Counts a connection's requests in progress; beyond {@link MAX_PIPELINED}, the connection is closed. A client
+ * that pipelines hundreds of requests and never reads would otherwise have every answer built and held in memory.
+ *
+ * @returns whether the request was refused (the connection is closing).
+ */
+function tooManyPipelined(req: IncomingMessage, res: ServerResponse): boolean {
+  const socket = req.socket;
+  const count = (pipelined.get(socket) ?? 0) + 1;
+  pipelined.set(socket, count);
+  let counted = true;
+  const done = (): void => {
+    if (!counted) return;
+    counted = false;
+    pipelined.set(socket, (pipelined.get(socket) ?? 1) - 1);
+  };
+  res.once('finish', done);
+  res.once('close', done);
+  if (count <= MAX_PIPELINED) return false;
+  socket.destroy();
+  return true;
+}
+
 /** The query of `GET /tasks/history`, or the reason it is not acceptable. */
 function historyQuery(url: string): HistoryQuery | string {
   const params = new URL(url, 'http://localhost').searchParams;
   for (const key of params.keys()) {
     if (!HISTORY_PARAMS.includes(key)) return `unknown parameter '${key}': use ${HISTORY_PARAMS.join(', ')}`;
+    if (params.getAll(key).length > 1) return `parameter '${key}' is given more than once`;
   }
   const text = (key: string): string | undefined => {
     const value = params.get(key);
@@ -265,7 +309,7 @@ function historyQuery(url: string): HistoryQuery | string {
     return Number(value);
   };
   const offset = integer('offset', 1_000_000);
-  const limit = integer('limit', 1_000);
+  const limit = integer('limit', MAX_HISTORY_PAGE);
   if (typeof offset === 'string') return offset;
   if (typeof limit === 'string') return limit;
   const internal = text('internal');
@@ -291,23 +335,23 @@ const HISTORY_PARAMS = ['status', 'name', 'runId', 'threadId', 'q', 'internal', 
  */
 async function cancelRemoteTask(cluster: ClusterMode | undefined, encodedWorkerId: string, id: number, res: ServerResponse): Promise<void> {
   if (cluster === undefined) {
-    sendJson(res, 404, { error: 'not in cluster mode: start the dashboard with --cluster' });
+    sendError(res, 404, 'not in cluster mode: start the dashboard with --cluster');
     return;
   }
   let workerId: string;
   try {
     workerId = decodeURIComponent(encodedWorkerId);
   } catch {
-    sendJson(res, 400, { error: 'the worker id is not valid percent-encoding' });
+    sendError(res, 400, 'the worker id is not valid percent-encoding');
     return;
   }
   try {
     await cluster.subscriber.cancelTask(workerId, id, 'cancelled from the dashboard');
     sendJson(res, 202, { workerId, id, sent: true });
   } catch (error) {
-    if (error instanceof CommandRefusedError) sendJson(res, 409, { error: error.message });
-    else if (error instanceof InvalidArgumentError) sendJson(res, 400, { error: error.message });
-    else sendJson(res, 503, { error: `the command did not reach Redis: ${(error as Error).message}` });
+    if (error instanceof CommandRefusedError) sendError(res, 409, redactedText(error.message));
+    else if (error instanceof InvalidArgumentError) sendError(res, 400, redactedText(error.message));
+    else sendError(res, 503, `the command did not reach Redis: ${redactedText((error as Error).message)}`);
   }
 }
 
@@ -330,7 +374,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   const path = normalPath(req.url);
   if (path === undefined) {
     req.resume();
-    sendJson(res, 400, { error: 'the path is not in normal form (no //, ., .. or \\ segments)' });
+    sendError(res, 400, 'the path is not in normal form (no //, ., .. or \\ segments)');
     return;
   }
   if (routes.access !== undefined && !PUBLIC_PATHS.has(path) && !routes.access.allows(req)) {
@@ -346,14 +390,14 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
     req.resume(); // no endpoint reads a body
     const refusal = crossOriginRefusal(req);
     if (refusal !== undefined) {
-      sendJson(res, 403, { error: refusal });
+      sendError(res, 403, refusal);
       return;
     }
     await post(routes, path, res);
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJson(res, 405, { error: `${req.method} is not supported here` }, { Allow: 'GET, HEAD, POST' });
+    sendError(res, 405, `${redactedText(String(req.method))} is not supported here`, { Allow: 'GET, HEAD, POST' });
     return;
   }
   get(routes, path, req, res);
@@ -363,26 +407,26 @@ function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResp
   if (path === '/events') return routes.events(req, res);
   if (path === '/cluster/events') {
     if (routes.cluster !== undefined) return routes.cluster.events(req, res);
-    return sendJson(res, 404, { error: 'not in cluster mode: start the dashboard with --cluster' });
+    return sendError(res, 404, 'not in cluster mode: start the dashboard with --cluster');
   }
   if (path === '/agentflow-client.js') return serveBrowserClient(req, res);
   if (path === '/info') return sendJson(res, 200, routes.info());
   if (path === '/tasks/rates') return sendData(res, 200, routes.rates.series());
   if (path === '/tasks/history') {
     const query = historyQuery(req.url ?? '');
-    if (typeof query === 'string') return sendJson(res, 400, { error: query });
+    if (typeof query === 'string') return sendError(res, 400, redactedText(query));
     return sendData(res, 200, routes.history.page(query));
   }
   const task = TASK_PATH.exec(path);
   if (task !== null) {
     const record = routes.history.get(Number(task[1]));
-    if (record === undefined) return sendJson(res, 404, { error: `no task ${task[1]} in flight or in the history` });
+    if (record === undefined) return sendError(res, 404, `no task ${task[1]} in flight or in the history`);
     return sendData(res, 200, record);
   }
   if (path === '/metrics') return routes.metrics.handle(req, res);
   const asset = routes.assets.get(path);
   if (asset === undefined) {
-    sendJson(res, 404, { error: `no page at ${path}` });
+    sendError(res, 404, `no page at ${redactedText(path)}`);
     return;
   }
   res.writeHead(200, {
@@ -400,7 +444,7 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     const id = Number(cancel[1]);
     const task = manager.getTask(id);
     if (task === undefined) {
-      sendJson(res, 404, { error: `no task ${id} in flight` });
+      sendError(res, 404, `no task ${id} in flight`);
       return;
     }
     const cancelled = task.cancel('cancelled from the dashboard');
@@ -411,12 +455,12 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
   if (retry !== null) {
     const record = routes.history.get(Number(retry[1]));
     const kind = record === undefined ? undefined : sampleKindOf(record.name);
-    if (record === undefined) sendJson(res, 404, { error: `no task ${retry[1]} in flight or in the history` });
-    else if (kind === undefined) sendJson(res, 409, { error: `only the dashboard's sample tasks can be run again: the work of '${record.name}' is not known here` });
-    else if (manager.state !== 'running') sendJson(res, 409, { error: `the manager is ${manager.state}: it accepts no new tasks` });
+    if (record === undefined) sendError(res, 404, `no task ${retry[1]} in flight or in the history`);
+    else if (kind === undefined) sendError(res, 409, `only the dashboard's sample tasks can be run again: the work of '${redactedText(record.name)}' is not known here`);
+    else if (manager.state !== 'running') sendError(res, 409, `the manager is ${manager.state}: it accepts no new tasks`);
     else {
       const id = runSampleAgain(manager, kind);
-      if (id === undefined) sendJson(res, 409, { error: 'the manager refused the task (its cap is reached)' });
+      if (id === undefined) sendError(res, 409, 'the manager refused the task (its cap is reached)');
       else sendJson(res, 200, { id, kind });
     }
     return;
@@ -425,11 +469,11 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
   if (sample !== null) {
     const kind = sample[1] as string;
     if (!isSampleKind(kind)) {
-      sendJson(res, 404, { error: `no sample '${kind}'; try one of ${SAMPLE_KINDS.join(', ')}` });
+      sendError(res, 404, `no sample '${kind}'; try one of ${SAMPLE_KINDS.join(', ')}`);
       return;
     }
     if (manager.state !== 'running') {
-      sendJson(res, 409, { error: `the manager is ${manager.state}: it accepts no new tasks` });
+      sendError(res, 409, `the manager is ${manager.state}: it accepts no new tasks`);
       return;
     }
     sendJson(res, 200, startSample(manager, kind));
@@ -440,6 +484,10 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     await cancelRemoteTask(routes.cluster, clusterCancel[1] as string, Number(clusterCancel[2]), res);
     return;
   }
+  if (path === '/logout') {
+    logout(routes.access, res);
+    return;
+  }
   if (path === '/tasks/cancel-all') {
     sendJson(res, 200, { cancelled: await manager.cancelAll('cancelled from the dashboard') });
     return;
@@ -448,7 +496,7 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     sendJson(res, 200, await routes.shutdown());
     return;
   }
-  sendJson(res, 404, { error: `no endpoint POST ${path}` });
+  sendError(res, 404, `no endpoint POST ${redactedText(path)}`);
 }
 
 /**
@@ -462,7 +510,7 @@ function refuseUnauthenticated(req: IncomingMessage, res: ServerResponse): void 
     sendLoginPage(res, 401, false, challenge);
     return;
   }
-  sendJson(res, 401, { error: 'this dashboard needs its access token: send Authorization: Bearer <token>, or sign in at /login' }, challenge);
+  sendError(res, 401, 'this dashboard needs its access token: send Authorization: Bearer <token>, or sign in at /login', challenge);
 }
 
 /**
@@ -472,7 +520,7 @@ function refuseUnauthenticated(req: IncomingMessage, res: ServerResponse): void 
 async function login(access: AccessToken | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (access === undefined) {
     req.resume();
-    sendJson(res, 404, { error: 'this dashboard has no access token: nothing to sign in to' });
+    sendError(res, 404, 'this dashboard has no access token: nothing to sign in to');
     return;
   }
   if (req.method !== 'POST') {
@@ -483,20 +531,33 @@ async function login(access: AccessToken | undefined, req: IncomingMessage, res:
   const refusal = crossOriginRefusal(req);
   if (refusal !== undefined) {
     req.resume();
-    sendJson(res, 403, { error: refusal });
+    sendError(res, 403, refusal);
     return;
   }
   const body = await readBody(req, MAX_LOGIN_BODY_BYTES);
   if (body === undefined) {
-    sendJson(res, 413, { error: `the login form's body is limited to ${MAX_LOGIN_BODY_BYTES} bytes` }, { Connection: 'close' });
+    sendError(res, 413, `the login form's body is limited to ${MAX_LOGIN_BODY_BYTES} bytes`, { Connection: 'close' });
     return;
   }
-  const token = new URLSearchParams(body).get(TOKEN_FIELD) ?? '';
+  const form = new URLSearchParams(body);
+  const token = form.get(TOKEN_FIELD) ?? '';
   if (!access.matches(token)) {
     sendLoginPage(res, 401, true);
     return;
   }
-  res.writeHead(303, { Location: './', 'Set-Cookie': access.sessionCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  const next = form.get(NEXT_FIELD) ?? '';
+  const location = NEXT_PATTERN.test(next) ? `./${next}` : './';
+  res.writeHead(303, { Location: location, 'Set-Cookie': access.sessionCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
+}
+
+/** `POST /logout` (same origin only): ends the browser's session (the cookie is cleared) and shows the login form. */
+function logout(access: AccessToken | undefined, res: ServerResponse): void {
+  if (access === undefined) {
+    sendError(res, 404, 'this dashboard has no access token: nothing to sign out of');
+    return;
+  }
+  res.writeHead(303, { Location: './login', 'Set-Cookie': access.expiredCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
   res.end();
 }
 
@@ -524,7 +585,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
 const LOGIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Cache-Control': 'no-store',
   'Content-Security-Policy':
-    "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   // not no-referrer: with it, Chromium sends the form's POST with `Origin: null`, which the same-origin check refuses
   'Referrer-Policy': 'same-origin',
@@ -564,6 +625,28 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     'X-Content-Type-Options': 'nosniff',
   });
   res.end(text);
+}
+
+/**
+ * An error answer, `{ "error": message }`. The message is the server's own text, sent as written: redacting it
+ * would mangle its own advice ("send Authorization: Bearer <token>"). Any foreign text in it (an exception's
+ * message, a name, a path) goes through {@link redactedText} where it is put in.
+ */
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify({ error: message });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+/** Foreign text for an error message, with the value rules applied (a secret in an exception's message, say). */
+function redactedText(text: string): string {
+  return Redactor.DEFAULT.text(text);
 }
 
 /**

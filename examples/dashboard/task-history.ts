@@ -1,7 +1,8 @@
 /**
- * What the dashboard remembers of finished tasks, server-side and bounded, so that a failure stays findable after
- * a burst of other tasks and after a reload: the last `maxCompleted` completed tasks, and the last `maxProblems`
- * failed, timed-out, cancelled and dropped ones (kept longer: they are what an operator comes looking for). Each
+ * What the dashboard remembers of finished tasks, server-side and bounded, in memory (a restart starts it again),
+ * so that a failure stays findable after a burst of other tasks and after a reload: the last `maxCompleted`
+ * completed tasks, the last `maxProblems` failed, timed-out, cancelled and dropped ones (kept longer: they are
+ * what an operator comes looking for), and apart, the last `maxInternal` completed internal tasks. Each
  * record has the task's final status, its lifecycle timeline, its duration, its redacted context, its run, thread
  * and node, and for a failure the error's name, message and stack (redacted, control characters escaped, cut to
  * `maxStackChars`).
@@ -27,9 +28,14 @@ import type { Subscription } from 'rxjs';
 export interface TaskHistoryOptions {
   /** How many completed tasks to keep. Default `1_000`. */
   readonly maxCompleted?: number;
-  /** How many failed, timed-out, cancelled and dropped tasks to keep. Default `5_000`. */
+  /** How many failed, timed-out, cancelled and dropped tasks to keep. Default `2_000`. */
   readonly maxProblems?: number;
-  /** The longest stack kept, in characters (the rest is cut, and marked). Default `8_000`. */
+  /**
+   * How many completed internal tasks to keep, apart from the user's: they are many (one per graph event), and
+   * would otherwise crowd the user's completions out. Default `500`.
+   */
+  readonly maxInternal?: number;
+  /** The longest stack kept, in characters (the rest is cut, and marked). Default `4_000`. */
   readonly maxStackChars?: number;
   /** The names of the internal tasks, counted apart. Default `['publish_event']`. */
   readonly internalNames?: readonly string[];
@@ -100,20 +106,25 @@ export interface HistoryQuery {
   readonly internal?: boolean;
   /** Records to skip, most recent first. Default 0. */
   readonly offset?: number;
-  /** Records to give. Default 100, at most 1,000. */
+  /** Records to give. Default 100, at most {@link MAX_HISTORY_PAGE}. */
   readonly limit?: number;
 }
 
 /** The defaults of {@link TaskHistoryOptions}. */
 export const DEFAULT_TASK_HISTORY_OPTIONS: Readonly<Required<TaskHistoryOptions>> = Object.freeze({
   maxCompleted: 1_000,
-  maxProblems: 5_000,
-  maxStackChars: 8_000,
+  maxProblems: 2_000,
+  maxInternal: 500,
+  maxStackChars: 4_000,
   internalNames: Object.freeze(['publish_event']),
 });
 
-const MAX_MESSAGE_CHARS = 2_000;
-const MAX_LIMIT = 1_000;
+/** The longest text field kept (a name, a run id, a message, a context's string), in characters. */
+const MAX_MESSAGE_CHARS = 1_000;
+/** The largest context kept, as JSON characters; a larger one is kept as the start of its JSON text, marked. */
+const MAX_CONTEXT_CHARS = 4_000;
+/** The most records one page gives: every record the default bounds keep, in one consistent answer. */
+export const MAX_HISTORY_PAGE = 5_000;
 
 /** A task in flight, as the history follows it. */
 interface Draft {
@@ -138,6 +149,7 @@ export class TaskHistory {
   readonly #open = new Map<number, Draft>();
   readonly #completed: Ring<TaskRecord>;
   readonly #problems: Ring<TaskRecord>;
+  readonly #internalCompleted: Ring<TaskRecord>;
   readonly #totals = { user: emptyTotals(), internal: emptyTotals() };
   readonly #subscription: Subscription;
   #seq = 0;
@@ -152,12 +164,13 @@ export class TaskHistory {
    */
   constructor(manager: BackgroundTaskManager, options: TaskHistoryOptions = {}) {
     this.#options = { ...DEFAULT_TASK_HISTORY_OPTIONS, ...options };
-    for (const key of ['maxCompleted', 'maxProblems', 'maxStackChars'] as const) {
+    for (const key of ['maxCompleted', 'maxProblems', 'maxInternal', 'maxStackChars'] as const) {
       const value = this.#options[key];
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`TaskHistory option ${key} must be a positive integer, got ${String(value)}`);
     }
     this.#completed = new Ring(this.#options.maxCompleted);
     this.#problems = new Ring(this.#options.maxProblems);
+    this.#internalCompleted = new Ring(this.#options.maxInternal);
     this.#subscription = manager.events$.subscribe((event) => this.#record(event));
   }
 
@@ -165,13 +178,17 @@ export class TaskHistory {
   get(id: number): TaskRecord | undefined {
     const draft = this.#open.get(id);
     if (draft !== undefined) return this.#inFlight(draft);
-    return this.#problems.find((record) => record.id === id) ?? this.#completed.find((record) => record.id === id);
+    for (const ring of this.#rings()) {
+      const found = ring.find((record) => record.id === id);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
-  /** The finished tasks `query` selects, most recent first, with the totals. */
+  /** The finished tasks `query` selects, most recent first, with the totals. Stacks are left out: {@link get} has them. */
   page(query: HistoryQuery = {}): HistoryPage {
     const offset = Math.max(0, Math.trunc(query.offset ?? 0));
-    const limit = Math.min(MAX_LIMIT, Math.max(0, Math.trunc(query.limit ?? 100)));
+    const limit = Math.min(MAX_HISTORY_PAGE, Math.max(0, Math.trunc(query.limit ?? 100)));
     const text = query.text?.trim().toLowerCase() ?? '';
     const matches = (record: TaskRecord): boolean =>
       (query.internal === true || !record.internal) &&
@@ -180,20 +197,25 @@ export class TaskHistory {
       (query.runId === undefined || record.runId === query.runId) &&
       (query.threadId === undefined || record.threadId === query.threadId) &&
       (text === '' || searchText(record).includes(text));
-    const sources = query.status === undefined ? [this.#problems, this.#completed] : query.status === 'completed' ? [this.#completed] : [this.#problems];
+    const completed = query.internal === true ? [this.#completed, this.#internalCompleted] : [this.#completed];
+    const sources = query.status === undefined ? [this.#problems, ...completed] : query.status === 'completed' ? completed : [this.#problems];
     const all = mergeNewestFirst(sources.map((ring) => ring.newestFirst().filter(matches)));
     const kept = Object.fromEntries(FINAL_STATUSES.map((status) => [status, 0])) as Record<FinalStatus, number>;
-    for (const ring of [this.#problems, this.#completed]) {
+    for (const ring of this.#rings()) {
       for (const record of ring.newestFirst()) if (query.internal === true || !record.internal) kept[record.status as FinalStatus]++;
     }
     return {
       seq: this.#seq,
       total: all.length,
-      records: all.slice(offset, offset + limit),
+      records: all.slice(offset, offset + limit).map(withoutStack),
       totals: { user: { ...this.#totals.user }, internal: { ...this.#totals.internal } },
       kept,
       unreadable: this.#unreadable,
     };
+  }
+
+  #rings(): readonly Ring<TaskRecord>[] {
+    return [this.#problems, this.#completed, this.#internalCompleted];
   }
 
   /** Stops following the manager (what is kept stays readable). */
@@ -208,7 +230,7 @@ export class TaskHistory {
     switch (event.type) {
       case 'created':
         totals.created++;
-        this.#open.set(event.id, { created: event, context: this.#read(() => this.#redactor.redact(event.context, { maxStringLength: MAX_MESSAGE_CHARS })), startedAt: undefined });
+        this.#open.set(event.id, { created: event, context: this.#context(event.context), startedAt: undefined });
         return;
       case 'started': {
         const draft = this.#open.get(event.id);
@@ -220,7 +242,7 @@ export class TaskHistory {
         const draft = this.#open.get(event.id);
         this.#open.delete(event.id);
         const record = this.#finished(event, draft, internal);
-        (event.type === 'completed' ? this.#completed : this.#problems).push(record);
+        (event.type !== 'completed' ? this.#problems : internal ? this.#internalCompleted : this.#completed).push(record);
       }
     }
   }
@@ -232,18 +254,18 @@ export class TaskHistory {
     timeline.push({ type: event.type, at: event.timestamp });
     return {
       id: event.id,
-      name: this.#readText(() => event.name),
+      name: this.#text(event.name),
       status: event.type,
       internal,
       timeoutMs: draft?.created.timeoutMs,
-      context: draft?.context ?? this.#read(() => this.#redactor.redact(event.context, { maxStringLength: MAX_MESSAGE_CHARS })),
-      runId: event.runId,
-      threadId: event.threadId,
-      nodeName: event.nodeName,
+      context: draft?.context ?? this.#context(event.context),
+      runId: this.#optionalText(event.runId),
+      threadId: this.#optionalText(event.threadId),
+      nodeName: this.#optionalText(event.nodeName),
       timeline,
       durationMs: event.durationMs,
       error: event.type === 'failed' ? this.#error(event.error) : undefined,
-      reason: event.type === 'cancelled' || event.type === 'timed_out' || event.type === 'dropped' ? this.#readText(() => this.#redactor.describe(event.reason)) : undefined,
+      reason: event.type === 'cancelled' || event.type === 'timed_out' || event.type === 'dropped' ? this.#text(this.#readText(() => this.#redactor.describe(event.reason))) : undefined,
     };
   }
 
@@ -253,14 +275,14 @@ export class TaskHistory {
     if (draft.startedAt !== undefined) timeline.push({ type: 'started', at: draft.startedAt });
     return {
       id: created.id,
-      name: created.name,
+      name: this.#text(created.name),
       status: draft.startedAt === undefined ? 'pending' : 'running',
       internal: this.#options.internalNames.includes(created.name),
       timeoutMs: created.timeoutMs,
       context: draft.context,
-      runId: created.runId,
-      threadId: created.threadId,
-      nodeName: created.nodeName,
+      runId: this.#optionalText(created.runId),
+      threadId: this.#optionalText(created.threadId),
+      nodeName: this.#optionalText(created.nodeName),
       timeline,
       durationMs: undefined,
       error: undefined,
@@ -268,12 +290,36 @@ export class TaskHistory {
     };
   }
 
+  /** A name, a tag or a message: redacted on the whole, then cut, its control characters escaped. */
+  #text(text: string): string {
+    const redacted = this.#readText(() => this.#redactor.text(text));
+    return escapeControls(redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}… (cut)` : redacted);
+  }
+
+  #optionalText(text: string | undefined): string | undefined {
+    return text === undefined ? undefined : this.#text(text);
+  }
+
+  /** A context, redacted, and at most {@link MAX_CONTEXT_CHARS} characters of JSON (the start of it, marked, beyond). */
+  #context(context: unknown): unknown {
+    const copy = this.#read(() => this.#redactor.redact(context, { maxStringLength: MAX_MESSAGE_CHARS }));
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(copy);
+    } catch {
+      this.#unreadable++;
+      return '[unreadable]';
+    }
+    if (json === undefined || json.length <= MAX_CONTEXT_CHARS) return copy;
+    return { '[truncated]': `${json.length} characters of JSON; the start: ${json.slice(0, MAX_CONTEXT_CHARS)}…` };
+  }
+
   /** A failure's error, redacted: its name and message (as the redactor copies an `Error`), and its stack. */
   #error(error: unknown): TaskRecord['error'] {
     const copy = this.#read(() => this.#redactor.redact(error, { maxStringLength: MAX_MESSAGE_CHARS }));
     const fields = typeof copy === 'object' && copy !== null ? (copy as Record<string, unknown>) : {};
-    const name = typeof fields.name === 'string' ? fields.name : 'Error';
-    const message = typeof fields.message === 'string' ? fields.message : this.#readText(() => this.#redactor.describe(error));
+    const name = this.#text(typeof fields.name === 'string' ? fields.name : 'Error');
+    const message = this.#text(typeof fields.message === 'string' ? fields.message : this.#readText(() => this.#redactor.describe(error)));
     const stack = this.#read(() => {
       const raw = typeof error === 'object' && error !== null ? (error as { stack?: unknown }).stack : undefined;
       return typeof raw === 'string' ? this.#stack(raw) : undefined;
@@ -362,10 +408,18 @@ function searchText(record: TaskRecord): string {
     .toLowerCase();
 }
 
-/** Control characters but line breaks and tabs, written as `\xNN` (a terminal escape in a stack stays inert text). */
+/** A record as a page lists it: without the stack (the detail, `get()`, has it). */
+function withoutStack(record: TaskRecord): TaskRecord {
+  return record.error?.stack === undefined ? record : { ...record, error: { ...record.error, stack: undefined } };
+}
+
+/**
+ * Control characters but line breaks and tabs, and the bidirectional overrides and isolates, written as `\xNN` or
+ * `\uNNNN`: a terminal escape in a stack stays inert text, and no text can reorder what follows it on screen.
+ */
 function escapeControls(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/g, (char) => {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
     const code = char.charCodeAt(0);
     return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
   });

@@ -52,7 +52,11 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       }
     });
 
-    it('refuses a short or spaced token without ever printing it', async () => {
+    it('refuses a short or spaced token, or one that is no string, without ever printing it', async () => {
+      for (const token of [12345678901234567890, ['s3cr3t-t0ken-value-123456'], Buffer.from('s3cr3t-t0ken-value-123456'), new String('s3cr3t-t0ken-value-123456')]) {
+        const error = await refusal({ port: 0, host: '0.0.0.0', token: token as never, agentRunIntervalMs: 0 });
+        expect(error.message).not.to.include('s3cr3t').and.not.include('1234567890');
+      }
       for (const token of ['short-secret', 'has a space in the middle ok', '\u00e9'.repeat(20), '']) {
         const error = await refusal({ port: 0, host: '0.0.0.0', token, agentRunIntervalMs: 0 });
         expect(error.argument).to.equal('token');
@@ -60,10 +64,17 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       }
     });
 
-    it('refuses an unknown option key, naming it', async () => {
+    it('refuses an unknown option key, naming it, in the cluster and history options too; a throwing getter; an array', async () => {
       const error = await refusal({ port: 0, tokne: TOKEN } as never);
       expect(error.argument).to.equal('options.tokne');
       expect(error.message).to.include("'tokne'");
+      expect((await refusal({ port: 0, cluster: { redisURL: 'redis://10.0.0.1:6379' } } as never)).argument).to.equal('cluster.redisURL');
+      expect((await refusal({ port: 0, history: { maxFailed: 3 } } as never)).argument).to.equal('history.maxFailed');
+      const throwing = Object.defineProperty({}, 'port', { enumerable: true, get: (): never => { throw new Error('getter'); } });
+      expect((await refusal(throwing as never)).argument).to.equal('options');
+      expect((await refusal([] as never)).argument).to.equal('options');
+      const url = await refusal({ port: 0, cluster: { redisUrl: 'http://user:hunter2pass@x' } });
+      expect(url.message).not.to.include('hunter2pass');
     });
 
     it('reads HOST and DASHBOARD_TOKEN, an empty one counting as unset', () => {
@@ -79,6 +90,10 @@ describe('examples/dashboard exposure: access token, slow and excess connections
     });
 
     it('answers 401 without it, on every route but the login form and its stylesheet', async () => {
+      const refused = await request(url('/info'));
+      expect(refused.json().error, 'the server’s own advice, not redacted').to.equal(
+        'this dashboard needs its access token: send Authorization: Bearer <token>, or sign in at /login',
+      );
       for (const [method, path] of [['GET', '/info'], ['GET', '/events'], ['GET', '/app.js'], ['GET', '/metrics'], ['POST', '/tasks/cancel-all'], ['POST', '/shutdown'], ['POST', '/samples/quick']] as const) {
         const response = await request(url(path), method);
         expect(response.status, `${method} ${path}`).to.equal(401);
@@ -116,6 +131,13 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       const right = await request(url('/login'), 'POST', form, undefined, `token=${encodeURIComponent(TOKEN)}`);
       expect(right.status).to.equal(303);
       expect(right.headers.location).to.equal('./');
+      // the page's fragment (a task link) comes through; anything else does not (no open redirect)
+      const linked = await request(url('/login'), 'POST', form, undefined, `token=${encodeURIComponent(TOKEN)}&next=${encodeURIComponent('#/task/42')}`);
+      expect(linked.headers.location).to.equal('./#/task/42');
+      for (const next of ['//evil.example', 'https://evil.example/', '#/task/1\r\nSet-Cookie: x=1', '/../shutdown']) {
+        const refusedNext = await request(url('/login'), 'POST', form, undefined, `token=${encodeURIComponent(TOKEN)}&next=${encodeURIComponent(next)}`);
+        expect(refusedNext.headers.location, next).to.equal('./');
+      }
       const cookie = (right.headers['set-cookie'] ?? [])[0] ?? '';
       expect(cookie).to.match(new RegExp(`^${SESSION_COOKIE}=`)).and.include('HttpOnly').and.include('SameSite=Strict');
       expect(cookie, 'the cookie is not the token').not.to.include(TOKEN);
@@ -124,6 +146,10 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       expect((await request(url('/info'), 'GET', { Cookie: session })).status).to.equal(200);
       expect((await request(url('/'), 'GET', { Cookie: `other=1; ${session}` })).status).to.equal(200);
       expect((await request(url('/info'), 'GET', { Cookie: `${session}x` })).status).to.equal(401);
+      // signing out clears the cookie
+      const signedOut = await request(url('/logout'), 'POST', { Cookie: session });
+      expect(signedOut.status).to.equal(303);
+      expect((signedOut.headers['set-cookie'] ?? [])[0]).to.match(new RegExp(`^${SESSION_COOKIE}=;.*Max-Age=0`));
       const stream = await openEventStream(url('/events'));
       try {
         expect(stream.response.statusCode, 'no cookie: no stream').to.equal(401);
@@ -146,6 +172,19 @@ describe('examples/dashboard exposure: access token, slow and excess connections
     dashboard = await startDashboard({ port: 0, token: TOKEN, agentRunIntervalMs: 0, lingerMs: 0 });
     expect((await request(url('/info'))).status).to.equal(401);
     expect((await request(url('/info'), 'GET', { Authorization: `Bearer ${TOKEN}` })).status).to.equal(200);
+  });
+
+  it('refuses a session cookie once it has expired, or whose expiry was changed', () => {
+    let now = 1_700_000_000_000;
+    const access = new AccessToken(TOKEN, () => now);
+    const cookie = access.sessionCookie().split(';')[0] as string;
+    const asRequest = (header: string) => ({ headers: { cookie: header } }) as never;
+    expect(access.allows(asRequest(cookie))).to.equal(true);
+    const [name, value] = cookie.split('=') as [string, string];
+    const [expires, signature] = value.split('.') as [string, string];
+    expect(access.allows(asRequest(`${name}=${Number(expires) + 1_000_000}.${signature}`)), 'a longer expiry, same signature').to.equal(false);
+    now += 12 * 60 * 60 * 1000 + 1;
+    expect(access.allows(asRequest(cookie)), 'after 12 hours').to.equal(false);
   });
 
   it('compares tokens whatever their length, and only equal ones match', () => {
@@ -174,21 +213,47 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       return () => done;
     }
 
-    it('closes a connection that drips its headers slower than headersTimeoutMs, and one that sends nothing', async () => {
+    /** How many connections the server holds open now (its own sockets: what a slow client costs it). */
+    function serverSockets(target: Dashboard): () => number {
+      let open = 0;
+      target.server.on('connection', (socket) => {
+        open++;
+        socket.once('close', () => open--);
+      });
+      return () => open;
+    }
+
+    it('closes a connection that drips its headers slower than headersTimeoutMs, one that sends nothing, and one whose body never comes', async () => {
       dashboard = await startDashboard({ port: 0, agentRunIntervalMs: 0, lingerMs: 0, headersTimeoutMs: 500 });
+      const held = serverSockets(dashboard);
       const dripping = await open();
-      const silent = await open();
-      const drippingClosed = closed(dripping);
-      const silentClosed = closed(silent);
+      await open(); // silent
+      const halfBody = await open();
+      await eventually('the server has the three connections', () => held() === 3);
       dripping.write('GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      halfBody.write('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ntoken=');
       const drip = setInterval(() => dripping.writable && dripping.write('X-Drip: 1\r\n'), 200);
       try {
-        await eventually('both slow connections are closed', () => drippingClosed() && silentClosed(), 4_000);
+        await eventually('the server closed the three slow connections', () => held() === 0, 4_000);
       } finally {
         clearInterval(drip);
       }
       // and the server still answers
       expect((await request(url('/info'))).status).to.equal(200);
+    });
+
+    it('cuts off a connection that pipelines more than 16 requests without reading the answers', async () => {
+      dashboard = await startDashboard({ port: 0, agentRunIntervalMs: 0, lingerMs: 0 });
+      const held = serverSockets(dashboard);
+      const greedy = await open();
+      greedy.pause(); // never reads
+      greedy.write('GET /tasks/history?limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(200));
+      await eventually('the server closed it', () => held() === 0, 3_000);
+      const polite = await open();
+      let answer = '';
+      polite.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      polite.write('GET /info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(3));
+      await eventually('three pipelined requests are answered', () => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 3);
     });
 
     it('closes connections beyond maxConnections at once, and takes new ones when there is room', async () => {

@@ -39,9 +39,11 @@ describe('examples/dashboard TaskHistory', () => {
     expect(record.id).to.equal(failing.id);
     expect(record.error?.name).to.equal('TypeError');
     expect(record.error?.message).to.equal('upstream returned 503');
-    expect(record.error?.stack).to.match(/^TypeError: upstream returned 503\n\s+at /);
+    expect(record.error?.stack, 'a page leaves stacks out').to.equal(undefined);
     expect(record.context).to.deep.equal({ userId: 'alice' });
-    expect(history.get(failing.id)).to.deep.equal(record);
+    const detail = history.get(failing.id) as TaskRecord;
+    expect(detail.error?.stack).to.match(/^TypeError: upstream returned 503\n\s+at /);
+    expect({ ...detail, error: { ...detail.error, stack: undefined } }).to.deep.equal(record);
     expect(history.page({ status: 'completed' }).total).to.equal(1_000);
   });
 
@@ -101,6 +103,31 @@ describe('examples/dashboard TaskHistory', () => {
     expect(record.context).to.deep.equal({ apiKey: '[REDACTED]', user: 'bob' });
   });
 
+  it('redacts, cuts and escapes names, run, thread and node too; bounds a context; escapes bidirectional overrides', async () => {
+    history = new TaskHistory(manager);
+    const scope = manager.scope({ name: 'req', runId: 'run?api_key=AKIAIOSFODNN7EXAMPLE', threadId: 'thread password=hunter2' });
+    const wide = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`k${index}`, 'v'.repeat(900)]));
+    let task!: TaskHandle<unknown>;
+    await scope.run(
+      async () => {
+        task = manager.createTask(async () => Promise.reject(Object.assign(new Error('evil \u202eoverride'), { name: `N${'x'.repeat(5_000)}` })), {
+          name: `job password=hunter2 ${'y'.repeat(5_000)}`,
+          context: wide,
+        });
+      },
+      { nodeName: 'node token=ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789' },
+    );
+    await task.done;
+    const record = history.get(task.id) as TaskRecord;
+    const text = JSON.stringify(record);
+    for (const secret of ['hunter2', 'AKIAIOSFODNN7EXAMPLE', 'ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789']) expect(text).not.to.include(secret);
+    expect(record.name.length).to.be.below(1_100);
+    expect((record.error?.name ?? '').length).to.be.below(1_100);
+    expect(record.error?.message).to.include('\\u202e').and.not.include('\u202e');
+    expect(JSON.stringify(record.context).length, 'a context is bounded').to.be.below(4_200);
+    expect(history.page({ text: 'hunter2' }).total, 'search cannot confirm a secret').to.equal(0);
+  });
+
   it('counts internal tasks apart and leaves them out unless asked', async () => {
     history = new TaskHistory(manager);
     await settleAll([manager.createTask(async () => 1, { name: 'publish_event' }), manager.createTask(async () => 1, { name: 'mine' })]);
@@ -111,6 +138,17 @@ describe('examples/dashboard TaskHistory', () => {
     expect(history.page({ internal: true }).records.map((record) => record.name).sort()).to.deep.equal(['mine', 'publish_event']);
     expect(page.kept.completed, 'kept counts follow the internal toggle').to.equal(1);
     expect(history.page({ internal: true }).kept.completed).to.equal(2);
+  });
+
+  it('keeps the internal tasks’ completions apart: many of them never push the user’s completions out', async () => {
+    history = new TaskHistory(manager, { maxCompleted: 5, maxInternal: 3 });
+    const mine = Array.from({ length: 5 }, (_, index) => manager.createTask(async () => index, { name: 'mine' }));
+    await settleAll(mine);
+    await settleAll(Array.from({ length: 50 }, () => manager.createTask(async () => 1, { name: 'publish_event' })));
+    expect(history.page({ status: 'completed' }).records.map((record) => record.id)).to.deep.equal(mine.map((handle) => handle.id).reverse());
+    const all = history.page({ status: 'completed', internal: true });
+    expect(all.total).to.equal(8);
+    expect(all.totals.internal.completed).to.equal(50);
   });
 
   it('filters by status, name, run, thread and text, and pages most recent first', async () => {

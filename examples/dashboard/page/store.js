@@ -126,22 +126,19 @@ export function createStore() {
     trim();
   }
 
-  /** Keeps as many finished tasks as the server does: the newest of each kind. */
+  /** Keeps as many finished tasks as the server does: the newest of each kind (see TaskHistory). */
   function trim() {
-    const bounds = state.info?.history ?? { maxCompleted: 1_000, maxProblems: 5_000 };
-    let completed = 0;
-    let problems = 0;
-    for (const record of state.finished.values()) record.status === 'completed' ? completed++ : problems++;
-    if (completed <= bounds.maxCompleted && problems <= bounds.maxProblems) return;
+    const bounds = state.info?.history ?? { maxCompleted: 1_000, maxProblems: 5_000, maxInternal: 1_000 };
+    const kindOf = (record) => (record.status !== 'completed' ? 'maxProblems' : record.internal ? 'maxInternal' : 'maxCompleted');
+    const counts = { maxCompleted: 0, maxProblems: 0, maxInternal: 0 };
+    for (const record of state.finished.values()) counts[kindOf(record)]++;
     for (const [id, record] of state.finished) {
-      if (record.status === 'completed' && completed > bounds.maxCompleted) {
+      const kind = kindOf(record);
+      if (counts[kind] > bounds[kind]) {
         state.finished.delete(id);
-        completed--;
-      } else if (record.status !== 'completed' && problems > bounds.maxProblems) {
-        state.finished.delete(id);
-        problems--;
+        counts[kind]--;
       }
-      if (completed <= bounds.maxCompleted && problems <= bounds.maxProblems) return;
+      if (Object.keys(counts).every((key) => counts[key] <= bounds[key])) return;
     }
   }
 
