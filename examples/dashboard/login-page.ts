@@ -16,12 +16,16 @@ export const NEXT_PATTERN = /^#\/[\w/-]{0,64}$/;
 export const MAX_LOGIN_BODY_BYTES = 4_096;
 
 /**
- * The login page's HTML.
+ * The login page's HTML. Its links are relative (the dashboard may sit under a proxy's prefix), so a page served
+ * for a nested path (`/tasks/history` asked without the token) is told how far up the dashboard's root is.
  *
  * @param failed - whether the last attempt gave a wrong token (the page says so).
+ * @param root - the dashboard's root relative to the page: `''`, or `'../'` per level of nesting.
+ * @param next - where to go after signing in (a failed attempt keeps it); only a value {@link NEXT_PATTERN} accepts.
  * @returns the document.
  */
-export function loginPage(failed: boolean): string {
+export function loginPage(failed: boolean, root = '', next = ''): string {
+  const kept = NEXT_PATTERN.test(next) ? next : '';
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -30,17 +34,17 @@ export function loginPage(failed: boolean): string {
     <meta name="color-scheme" content="light dark" />
     <title>agentflow-rx · sign in</title>
     <link rel="icon" href="data:," />
-    <link rel="stylesheet" href="app.css" />
-    <script type="module" src="page/login.js"></script>
+    <link rel="stylesheet" href="${root}app.css" />
+    <script type="module" src="${root}page/login.js"></script>
   </head>
   <body class="login">
     <main class="login-box">
       <h1>agentflow-rx dashboard</h1>
       <p>This dashboard needs its access token (the server's <code>DASHBOARD_TOKEN</code>). Signing in lasts 12 hours, or until you sign out.</p>
-      <form method="post" action="login">
+      <form method="post" action="${root}login">
         <label for="token">Access token</label>
         <input id="token" name="${TOKEN_FIELD}" type="password" autocomplete="current-password" required autofocus />
-        <input type="hidden" name="${NEXT_FIELD}" value="" />
+        <input type="hidden" name="${NEXT_FIELD}" value="${kept}" />
         <button type="submit" class="btn">Sign in</button>
       </form>
       ${failed ? '<p class="login-error" role="alert">That token is not the right one.</p>' : ''}

@@ -142,14 +142,16 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     return shuttingDown;
   };
 
+  const startedAt = Date.now();
   const info = (): Record<string, unknown> => ({
+    startedAt,
     maxPendingTasks: settings.maxPendingTasks,
     overflow: settings.overflow,
     agentRunIntervalMs: settings.agentRunIntervalMs,
     agentRuns: agentRuns?.started ?? 0,
     samples: SAMPLE_KINDS.map((kind) => ({ kind, size: SAMPLE_SIZES[kind] })),
     sampleNames: SAMPLE_NAMES,
-    tokenRequired: access !== undefined,
+    signInRequired: access !== undefined,
     hangingTimeoutMs: HANGING_TIMEOUT_MS,
     state: manager.state,
     stream: events.stats,
@@ -379,7 +381,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
   }
   if (routes.access !== undefined && !PUBLIC_PATHS.has(path) && !routes.access.allows(req)) {
     req.resume();
-    refuseUnauthenticated(req, res);
+    refuseUnauthenticated(req, res, path);
     return;
   }
   if (path === '/login') {
@@ -503,11 +505,11 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
  * A request without the token: `401`, with the login form for a browser asking for a page, JSON otherwise. Both
  * carry `WWW-Authenticate: Bearer` (RFC 6750), which tells a script how to send the token.
  */
-function refuseUnauthenticated(req: IncomingMessage, res: ServerResponse): void {
+function refuseUnauthenticated(req: IncomingMessage, res: ServerResponse, path: string): void {
   const challenge = { 'WWW-Authenticate': 'Bearer realm="agentflow-rx dashboard"' };
   const accept = req.headers.accept ?? '';
   if (req.method === 'GET' && accept.includes('text/html')) {
-    sendLoginPage(res, 401, false, challenge);
+    sendLoginPage(res, 401, false, challenge, '../'.repeat(path.split('/').length - 2));
     return;
   }
   sendError(res, 401, 'this dashboard needs its access token: send Authorization: Bearer <token>, or sign in at /login', challenge);
@@ -541,11 +543,11 @@ async function login(access: AccessToken | undefined, req: IncomingMessage, res:
   }
   const form = new URLSearchParams(body);
   const token = form.get(TOKEN_FIELD) ?? '';
+  const next = form.get(NEXT_FIELD) ?? '';
   if (!access.matches(token)) {
-    sendLoginPage(res, 401, true);
+    sendLoginPage(res, 401, true, {}, '', next);
     return;
   }
-  const next = form.get(NEXT_FIELD) ?? '';
   const location = NEXT_PATTERN.test(next) ? `./${next}` : './';
   res.writeHead(303, { Location: location, 'Set-Cookie': access.sessionCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
   res.end();
@@ -592,8 +594,8 @@ const LOGIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Content-Type': 'text/html; charset=utf-8',
 });
 
-function sendLoginPage(res: ServerResponse, status: number, failed: boolean, headers: Record<string, string> = {}): void {
-  const html = loginPage(failed);
+function sendLoginPage(res: ServerResponse, status: number, failed: boolean, headers: Record<string, string> = {}, root = '', next = ''): void {
+  const html = loginPage(failed, root, next);
   res.writeHead(status, { ...LOGIN_HEADERS, ...headers, 'Content-Length': Buffer.byteLength(html) });
   res.end(html);
 }

@@ -111,6 +111,9 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       expect(response.headers['content-type']).to.match(/^text\/html/);
       expect(response.body).to.include('<form method="post" action="login">');
       expect(response.headers['content-security-policy']).to.include("form-action 'self'");
+      // asked at a nested path, its links still reach the dashboard's root
+      const nested = await request(url('/tasks/history'), 'GET', { Accept: 'text/html' });
+      expect(nested.body).to.include('<form method="post" action="../login">').and.include('href="../app.css"');
     });
 
     it('accepts the token as a bearer header, and refuses a wrong one or another scheme', async () => {

@@ -235,7 +235,7 @@ describe('examples/dashboard server', () => {
 
     it('answers 400 to a query it does not understand, and 404 to a task it does not know', async () => {
       await start();
-      for (const query of ['status=running', 'status=nope', 'limit=5000', 'offset=-1', 'internal=yes', 'colour=red']) {
+      for (const query of ['status=running', 'status=nope', 'limit=5001', 'offset=-1', 'internal=yes', 'colour=red', 'limit=1&limit=9', 'status=failed&status=bogus']) {
         const response = await request(url(`/tasks/history?${query}`));
         expect(response.status, query).to.equal(400);
         expect(response.json().error).to.be.a('string');

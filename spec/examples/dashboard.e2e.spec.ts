@@ -210,11 +210,12 @@ describe('examples/dashboard in Chromium (e2e)', function () {
     await Promise.all(others.map((handle) => handle?.done));
     await untilTabCount(current, 'completed', 1_000);
 
+    await current.click('#tab-failed');
     await current.reload();
     await current.locator('#connection[data-state="open"]').waitFor(WAIT);
     await untilTabCount(current, 'failed', 3);
     expect(await tabCount(current, 'completed')).to.equal(1_000);
-    await current.click('#tab-failed');
+    expect(await current.locator('#tab-failed').getAttribute('aria-selected'), 'the tab survives the reload (it is in the address)').to.equal('true');
     const ids = await current.locator('#task-rows .task-row').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-id'))));
     expect([...ids].sort()).to.deep.equal([...failing.ids].sort());
 
@@ -403,12 +404,27 @@ describe('examples/dashboard in Chromium (e2e)', function () {
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('with an access token: the login form lets the browser in, and the page goes live', async () => {
-    const token = 'e2e-token-0123456789abcdef';
-    dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0, token });
+  it('reads the history again until it answers, when the first read fails', async () => {
+    dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0 });
+    const failing = dashboard.manager.createTask(async () => Promise.reject(new Error('before the page')), { name: 'early' });
+    await failing.done;
     page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
     const current = page;
-    const response = await current.goto(dashboard.url);
+    let refused = 0;
+    await current.route('**/tasks/history*', (route) => (refused++ < 2 ? route.fulfill({ status: 503, body: '{"error":"busy"}' }) : route.continue()));
+    await current.goto(dashboard.url);
+    await untilTabCount(current, 'failed', 1);
+    expect(refused, 'two refusals, then an answer').to.be.at.least(3);
+  });
+
+  it('with an access token: the login form lets the browser in, keeping the task link it was opened with, and the page goes live', async () => {
+    const token = 'e2e-token-0123456789abcdef';
+    dashboard = await startDashboard({ port: 0, lingerMs: 0, agentRunIntervalMs: 0, token });
+    const task = dashboard.manager.createTask(async () => 1, { name: 'linked' });
+    await task.done;
+    page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
+    const current = page;
+    const response = await current.goto(`${dashboard.url}#/task/${task.id}`);
     expect(response?.status()).to.equal(401);
     await current.locator('form[action="login"]').waitFor(WAIT);
     await current.fill('#token', 'wrong-token-0123456789');
@@ -418,6 +434,8 @@ describe('examples/dashboard in Chromium (e2e)', function () {
     await current.screenshot({ path: join(OUTPUT, 'dashboard-login.png') });
     await current.click('button[type="submit"]');
     await current.locator('#connection[data-state="open"]').waitFor(WAIT);
+    await current.locator('#detail-title', { hasText: `Task #${task.id} · linked` }).waitFor(WAIT);
+    await current.keyboard.press('Escape');
     await current.click('#start-quick');
     await untilTabCount(current, 'in_flight', 1);
   });

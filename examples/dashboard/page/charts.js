@@ -19,10 +19,23 @@ function options(title, series, width, unit) {
     scales: { x: { time: true } },
     axes: [
       { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' } },
-      { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' }, size: 50, values: (_, ticks) => ticks.map((tick) => `${tick}${unit}`) },
+      { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' }, size: 56, values: (_, ticks) => ticks.map(unit) },
     ],
+    padding: [8, 18, 0, 0],
     series: [{}, ...series.map(([label, color]) => ({ label, stroke: color, width: 1.5, spanGaps: true, points: { show: false } }))],
   };
+}
+
+/** An axis count: 1200 → '1.2k'. */
+function shortCount(value) {
+  return value >= 1_000 ? `${(value / 1_000).toFixed(value >= 10_000 ? 0 : 1)}k` : String(value);
+}
+
+/** An axis duration in milliseconds: 850 → '850ms', 40000 → '40s', 150000 → '2.5m'. */
+function shortDuration(ms) {
+  if (ms < 1_000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Math.round((ms / 1_000) * 10) / 10}s`;
+  return `${Math.round((ms / 60_000) * 10) / 10}m`;
 }
 
 export function Charts({ state }) {
@@ -33,11 +46,11 @@ export function Charts({ state }) {
     const element = box.current;
     const width = Math.max(200, element.clientWidth - 4);
     const throughput = new uPlot(
-      options('Tasks per second', [['created', COLORS.created], ['completed', COLORS.completed], ['failed', COLORS.failed]], width, ''),
+      options('Tasks per second', [['created', COLORS.created], ['completed', COLORS.completed], ['failed', COLORS.failed]], width, shortCount),
       [[], [], [], []],
       element.querySelector('#chart-throughput'),
     );
-    const durations = new uPlot(options('Duration (ms)', [['p50', COLORS.p50], ['p95', COLORS.p95]], width, ''), [[], [], []], element.querySelector('#chart-durations'));
+    const durations = new uPlot(options('Duration', [['p50', COLORS.p50], ['p95', COLORS.p95]], width, shortDuration), [[], [], []], element.querySelector('#chart-durations'));
     charts.current = { throughput, durations };
     const resize = new ResizeObserver(() => {
       const next = Math.max(200, element.clientWidth - 4);

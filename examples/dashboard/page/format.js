@@ -58,8 +58,9 @@ export function errorText(error) {
  */
 export function reasonText(reason) {
   const text = typeof reason === 'string' ? reason : reason !== null && typeof reason === 'object' && reason.message ? String(reason.message) : errorText(reason);
-  const message = text.replace(/^(?:\w*Error: )?Background task '[^']*' /, '');
-  const why = /^was (?:cancelled|dropped): (.+)$/.exec(message);
+  // "Background task 'x' was cancelled: why", "Background tasks were cancelled: why" → "why"
+  const message = text.replace(/^(?:\w*Error: )?Background tasks? (?:'[^']*' )?/, '');
+  const why = /^(?:was|were) (?:cancelled|dropped)(?: \([^)]*\))?: (.+)$/.exec(message);
   return why === null ? message : why[1];
 }
 

@@ -26,10 +26,10 @@ export function TopBar({ store, state }) {
   const accepting = state.managerState === 'running' && !state.shutdownRequested && state.disconnectedAt === undefined;
   const cap = info === undefined ? '' : `${info.maxPendingTasks === 0 ? 'no cap' : `cap ${formatInteger(info.maxPendingTasks)}`} · ${info.overflow}`;
   const runs =
-    info === undefined
+    info === undefined || state.managerState !== 'running'
       ? ''
       : (info.agentRunIntervalMs > 0 ? `agent run every ${formatDuration(info.agentRunIntervalMs)}` : 'no agent runs') +
-        (state.graphRunsSeen > 0 ? ` · ${state.graphRunsSeen} seen` : '');
+        (state.graphRunsSeen > 0 ? ` · ${state.graphRunsSeen} since this page opened` : '');
   const stream = info?.stream;
   const viewers = stream === undefined ? '' : `${formatInteger(stream.clients)} viewer${stream.clients === 1 ? '' : 's'}${stream.dropped > 0 ? ` · ${formatInteger(stream.dropped)} dropped` : ''}`;
   return html`
@@ -50,8 +50,9 @@ export function TopBar({ store, state }) {
         <button type="button" id="theme" class="btn btn-plain" onClick=${nextTheme} aria-label=${`Colour theme: ${theme} (change)`} title="Colour theme: auto follows the system">
           ${theme === 'auto' ? '◐ auto' : theme === 'light' ? '☀ light' : '☾ dark'}
         </button>
-        <button type="button" id="cancel-all" class="btn btn-warn" disabled=${!accepting} onClick=${() => cancelAll(store)}>Cancel all</button>
-        <${ShutdownButton} store=${store} disabled=${!accepting} />
+        <${ArmedButton} id="cancel-all" tone="btn-warn" label="Cancel all" armedLabel="Click again to cancel all" disabled=${!accepting} onConfirm=${() => cancelAll(store)} />
+        <${ArmedButton} id="shutdown" tone="btn-danger" label="Shut down" armedLabel="Click again to shut down" disabled=${!accepting} onConfirm=${() => shutDown(store)} />
+        ${info?.signInRequired && html`<button type="button" id="sign-out" class="btn btn-plain" onClick=${signOut}>Sign out</button>`}
       </div>
     </header>
   `;
@@ -64,8 +65,8 @@ function cancelAll(store) {
   );
 }
 
-/** Shut down takes two clicks within 4 s: the first arms it. */
-function ShutdownButton({ store, disabled }) {
+/** An action on every task takes two clicks within 4 s: the first arms it. */
+function ArmedButton({ id, tone, label, armedLabel, disabled, onConfirm }) {
   const [armed, setArmed] = useState(false);
   const timer = useRef(0);
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -77,21 +78,27 @@ function ShutdownButton({ store, disabled }) {
     }
     clearTimeout(timer.current);
     setArmed(false);
-    store.shutdownRequested(true);
-    post('./shutdown').then(
-      (stats) => {
-        store.setStats(stats);
-        store.setAction(`shutdown ${stats.status} in ${formatInteger(stats.durationMs)} ms`);
-      },
-      (error) => {
-        store.shutdownRequested(false);
-        store.setAction(error.message, true);
-      },
-    );
+    onConfirm();
   };
-  return html`<button type="button" id="shutdown" class=${`btn btn-danger${armed ? ' armed' : ''}`} disabled=${disabled} onClick=${click}>
-    ${armed ? 'Click again to shut down' : 'Shut down'}
-  </button>`;
+  return html`<button type="button" id=${id} class=${`btn ${tone}${armed ? ' armed' : ''}`} disabled=${disabled} onClick=${click}>${armed ? armedLabel : label}</button>`;
+}
+
+function shutDown(store) {
+  store.shutdownRequested(true);
+  post('./shutdown').then(
+    (stats) => {
+      store.setStats(stats);
+      store.setAction(`shutdown ${stats.status} in ${formatInteger(stats.durationMs)} ms; restart the server to run tasks again`);
+    },
+    (error) => {
+      store.shutdownRequested(false);
+      store.setAction(error.message, true);
+    },
+  );
+}
+
+function signOut() {
+  post('./logout').finally(() => location.assign('./login'));
 }
 
 /** Shown while the stream is lost: the page is greyed and says since when; it resynchronises on reconnection. */
@@ -99,6 +106,6 @@ export function DisconnectedBanner({ state }) {
   if (state.disconnectedAt === undefined) return null;
   return html`<div id="disconnected" class="disconnected-banner" role="status">
     <strong>Disconnected</strong> — the server stopped answering at ${formatTime(state.disconnectedAt)}. Showing the last known
-    state; the page reconnects and resynchronises by itself.
+    state; the page keeps trying, and resynchronises once the server answers again.
   </div>`;
 }

@@ -13,8 +13,9 @@ export const NO_FILTERS = Object.freeze({ name: '', runId: '', threadId: '', tex
 export function passes(task, filters, isInternal) {
   if (!filters.showInternal && isInternal(task.name)) return false;
   if (filters.name !== '' && task.name !== filters.name) return false;
-  if (filters.runId !== '' && task.runId !== filters.runId) return false;
-  if (filters.threadId !== '' && task.threadId !== filters.threadId) return false;
+  // a run or thread matches from its start: the rows show run ids cut short ("run=86dd8d5e…")
+  if (filters.runId !== '' && !(task.runId ?? '').startsWith(filters.runId.replace(/…$/, ''))) return false;
+  if (filters.threadId !== '' && !(task.threadId ?? '').startsWith(filters.threadId.replace(/…$/, ''))) return false;
   const text = filters.text.trim().toLowerCase();
   if (text === '') return true;
   return searchText(task).includes(text);

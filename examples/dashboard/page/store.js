@@ -14,8 +14,14 @@ import { reasonText } from './format.js';
 export const FINAL_STATUSES = ['failed', 'timed_out', 'cancelled', 'dropped', 'completed'];
 const MAX_LOG = 300;
 const MIN_NOTIFY_INTERVAL_MS = 100;
-const HISTORY_PAGE = 1_000;
-const INFO_REFRESH_MS = 5_000;
+/** The whole history in one answer (the server keeps at most 3,500 by default): one consistent snapshot. */
+const HISTORY_LIMIT = 5_000;
+/** How often the page asks the server for its settings and figures; an answer missing for longer means trouble. */
+const INFO_REFRESH_MS = 2_000;
+const INFO_TIMEOUT_MS = 4_000;
+/** Events held while the history loads; beyond, they are dropped (the history read after has them). */
+const MAX_HELD = 20_000;
+const RETRY_MS = [1_000, 2_000, 5_000, 10_000];
 
 /** Creates the store and connects it to `./events`. */
 export function createStore() {
@@ -70,14 +76,10 @@ export function createStore() {
   }
 
   async function loadHistory() {
-    const records = [];
-    let page;
-    do {
-      page = await getJson(`./tasks/history?internal=true&limit=${HISTORY_PAGE}&offset=${records.length}`);
-      records.push(...page.records);
-    } while (records.length < page.total && page.records.length > 0);
-    return { seq: page.seq, totals: page.totals, records };
+    const page = await getJson(`./tasks/history?internal=true&limit=${HISTORY_LIMIT}`);
+    return { seq: page.seq, totals: page.totals, records: page.records };
   }
+  let historyFailures = 0;
 
   /** Reads the history (again, after a reconnection) and applies the stream's events it does not have yet. */
   function resync() {
@@ -96,7 +98,17 @@ export function createStore() {
         held = [];
         for (const event of events) applyTaskEvent(event);
       })
-      .catch((error) => setAction(`could not read the task history: ${error.message}`, true))
+      .then(
+        () => {
+          historyFailures = 0;
+        },
+        (error) => {
+          // tried again, later and later, until it answers; the events meanwhile stay held (bounded)
+          const wait = RETRY_MS[Math.min(historyFailures++, RETRY_MS.length - 1)];
+          setAction(`could not read the task history (${error.message}); trying again in ${wait / 1000} s`, true);
+          setTimeout(resync, wait);
+        },
+      )
       .finally(() => {
         loading = undefined;
         changed();
@@ -143,64 +155,98 @@ export function createStore() {
   }
 
   // ---- the stream ----
-  const client = connect('./events');
-  client.tasks$.subscribe((tasks) => {
-    state.inFlight = tasks;
-    changed();
-  });
-  client.state$.subscribe((managerState) => {
-    state.managerState = managerState;
-    changed();
-  });
-  client.connection$.subscribe((connection) => {
-    const was = state.connection;
-    state.connection = connection;
-    if (connection === 'open') {
-      if (state.everOpen && was !== 'open') {
-        resync();
-        refreshInfo();
+  // One client at a time. EventSource gives up for good on an answer that is not 200 (a proxy's 502 while the
+  // server restarts, say): then the page opens a new one, later and later, until the server answers again.
+  let client;
+  let reopenFailures = 0;
+  function openStream() {
+    client = connect('./events');
+    const current = client;
+    current.tasks$.subscribe((tasks) => {
+      state.inFlight = tasks;
+      changed();
+    });
+    current.state$.subscribe((managerState) => {
+      state.managerState = managerState;
+      changed();
+    });
+    current.connection$.subscribe((connection) => {
+      if (current !== client) return;
+      const was = state.connection;
+      state.connection = connection;
+      if (connection === 'open') {
+        reopenFailures = 0;
+        if (state.everOpen && was !== 'open') {
+          resync();
+          refreshInfo();
+        }
+        state.everOpen = true;
+        state.disconnectedAt = undefined;
+      } else if (state.everOpen && state.disconnectedAt === undefined) {
+        state.disconnectedAt = Date.now();
       }
-      state.everOpen = true;
-      state.disconnectedAt = undefined;
-    } else if (state.everOpen && state.disconnectedAt === undefined) {
-      state.disconnectedAt = Date.now();
-    }
-    changed();
-  });
-  client.events$.subscribe((event) => {
-    addLog(taskEntry(event));
-    if (!state.historyLoaded || loading !== undefined) held.push(event);
-    else applyTaskEvent(event);
-    changed();
-  });
-  client.graph$.subscribe((event) => {
-    if (event.event === 'graph_execution' && event.eventType === 'start') {
-      state.graphRunsSeen++;
-      state.lastRun = event.threadId ?? '';
-    }
-    addLog(graphEntry(event));
-    changed();
-  });
+      if (connection === 'closed') {
+        const wait = RETRY_MS[Math.min(reopenFailures++, RETRY_MS.length - 1)];
+        setTimeout(() => {
+          if (current !== client) return;
+          current.close();
+          openStream();
+        }, wait);
+      }
+      changed();
+    });
+    current.events$.subscribe((event) => {
+      addLog(taskEntry(event));
+      if (!state.historyLoaded || loading !== undefined) {
+        held.push(event);
+        if (held.length > MAX_HELD) held = [];
+      } else applyTaskEvent(event);
+      changed();
+    });
+    current.graph$.subscribe((event) => {
+      if (event.event === 'graph_execution' && event.eventType === 'start') {
+        state.graphRunsSeen++;
+        state.lastRun = event.threadId ?? '';
+      }
+      addLog(graphEntry(event));
+      changed();
+    });
+  }
+  openStream();
   window.addEventListener('pagehide', () => client.close());
   window.addEventListener('pageshow', (event) => {
     if (event.persisted) location.reload(); // restored from the back/forward cache, its stream closed: start over
   });
 
+  // The server's settings and figures, read every 2 s: also how the page notices a server that hangs without
+  // closing its stream (an answer missing for 4 s marks the page disconnected until one comes).
+  let startedAt;
   function refreshInfo() {
-    return getJson('./info').then(
+    return getJson('./info', AbortSignal.timeout(INFO_TIMEOUT_MS)).then(
       (info) => {
+        if (startedAt !== undefined && info.startedAt !== startedAt) {
+          setAction(`the server restarted at ${new Date(info.startedAt).toLocaleTimeString()}: its history and task ids start again`, true);
+        }
+        startedAt = info.startedAt;
         state.info = info;
+        state.unresponsiveSince = undefined;
+        if (state.connection === 'open') state.disconnectedAt = undefined;
         changed();
         return info;
       },
-      () => undefined,
+      () => {
+        if (state.everOpen && state.disconnectedAt === undefined) {
+          state.unresponsiveSince = Date.now();
+          state.disconnectedAt = Date.now();
+          changed();
+        }
+        return undefined;
+      },
     );
   }
   refreshInfo().then(() => resync());
-  // The event stream's own figures (clients connected, dropped for not reading) change without an event: read
-  // them every few seconds.
   setInterval(() => {
-    if (!document.hidden && state.connection === 'open') refreshInfo();
+    if (!document.hidden) refreshInfo();
   }, INFO_REFRESH_MS);
 
   function addLog(entry) {

@@ -4,7 +4,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { getJson, post } from './api.js';
 import { formatDuration, formatTime, safeJson, STATUS_LABELS } from './format.js';
-import { CancelButton } from './task-list.js';
+import { CancelButton, applyFilters } from './task-list.js';
 
 export function TaskDetail({ store, state, id }) {
   const live = state.inFlight.find((task) => task.id === id) ?? state.finished.get(id);
@@ -55,9 +55,10 @@ function DetailBody({ task, store, state }) {
     ['Status', html`<span class=${`status status-${task.status}`}>${STATUS_LABELS[task.status] ?? task.status}</span>`],
     ['Duration', inFlight ? `${formatDuration(Date.now() - (start ?? Date.now()))} so far` : formatDuration(task.durationMs)],
     ['Timeout', typeof task.timeoutMs === 'number' ? formatDuration(task.timeoutMs) : 'none'],
-    ['Run', task.runId ?? '—'],
-    ['Thread', task.threadId ?? '—'],
+    ['Run', filterLink(task.runId, { runId: task.runId }, 'run')],
+    ['Thread', filterLink(task.threadId, { threadId: task.threadId }, 'thread')],
     ['Node', task.nodeName ?? '—'],
+    ['Name', filterLink(task.name, { name: task.name }, 'name')],
   ];
   return html`
     <dl class="fields">
@@ -86,6 +87,16 @@ function DetailBody({ task, store, state }) {
       <a class="btn btn-plain" href=${`#/task/${task.id}`} id="detail-link">Link to this task</a>
     </div>
   `;
+}
+
+/** A value that, clicked, filters the list by it (and closes the detail to show it). */
+function filterLink(value, patch, what) {
+  if (value === undefined) return '—';
+  const click = () => {
+    applyFilters(patch);
+    close();
+  };
+  return html`<button type="button" class="link" onClick=${click} title=${`list the tasks of this ${what}`}>${value}</button>`;
 }
 
 function RunAgain({ task, store }) {

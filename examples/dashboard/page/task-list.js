@@ -1,7 +1,7 @@
 // The tasks: status tabs with their counts, filters (name, run, thread, internal tasks), a text search, and a
 // paged list. Each tab's number is the number of rows it lists under the same filters. A row links to its detail
 // (#/task/<id>).
-import { html, useState } from '../vendor/preact-htm.js';
+import { html, useEffect, useMemo, useState } from '../vendor/preact-htm.js';
 import { post } from './api.js';
 import { errorText, formatContext, formatDuration, formatInteger, formatTags, formatTime, STATUS_LABELS } from './format.js';
 import { NO_FILTERS, TABS, namesSeen, rowsOf, tabCounts } from './query.js';
@@ -10,10 +10,53 @@ const PAGE_SIZE = 50;
 const TAB_LABELS = { in_flight: 'In flight', failed: 'Failed', timed_out: 'Timed out', cancelled: 'Cancelled', dropped: 'Dropped', completed: 'Completed' };
 const TOTAL_KEYS = { failed: 'failed', timed_out: 'timed_out', cancelled: 'cancelled', dropped: 'dropped', completed: 'completed' };
 
+/** The list's state (tab, filters, page) from the address's query: a reload or a shared link keeps it. */
+function readListState() {
+  const params = new URLSearchParams(location.search);
+  const tab = TABS.includes(params.get('tab')) ? params.get('tab') : 'in_flight';
+  const filters = {
+    name: params.get('name') ?? '',
+    runId: params.get('run') ?? '',
+    threadId: params.get('thread') ?? '',
+    text: params.get('q') ?? '',
+    showInternal: params.get('internal') === '1',
+  };
+  const page = Math.max(0, Number.parseInt(params.get('page') ?? '1', 10) - 1 || 0);
+  return { tab, filters, page };
+}
+
+function writeListState(tab, filters, page) {
+  const params = new URLSearchParams();
+  if (tab !== 'in_flight') params.set('tab', tab);
+  if (filters.name !== '') params.set('name', filters.name);
+  if (filters.runId !== '') params.set('run', filters.runId);
+  if (filters.threadId !== '') params.set('thread', filters.threadId);
+  if (filters.text !== '') params.set('q', filters.text);
+  if (filters.showInternal) params.set('internal', '1');
+  if (page > 0) params.set('page', String(page + 1));
+  const query = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${query === '' ? '' : `?${query}`}${location.hash}`);
+}
+
+/** Applies filters from elsewhere on the page (a detail's "filter by this run"): the list listens for it. */
+export function applyFilters(patch) {
+  window.dispatchEvent(new CustomEvent('agentflow-filters', { detail: patch }));
+}
+
 export function TaskList({ store, state }) {
-  const [tab, setTab] = useState('in_flight');
-  const [filters, setFilters] = useState(NO_FILTERS);
-  const [pageIndex, setPageIndex] = useState(0);
+  const initial = useMemo(readListState, []);
+  const [tab, setTab] = useState(initial.tab);
+  const [filters, setFilters] = useState({ ...NO_FILTERS, ...initial.filters });
+  const [pageIndex, setPageIndex] = useState(initial.page);
+  useEffect(() => writeListState(tab, filters, pageIndex), [tab, filters, pageIndex]);
+  useEffect(() => {
+    const onFilters = (event) => {
+      setFilters((previous) => ({ ...previous, ...event.detail }));
+      setPageIndex(0);
+    };
+    window.addEventListener('agentflow-filters', onFilters);
+    return () => window.removeEventListener('agentflow-filters', onFilters);
+  }, []);
   const isInternal = store.isInternal;
   const counts = tabCounts(state, filters, isInternal);
   const rows = rowsOf(state, tab, filters, isInternal);
@@ -53,7 +96,7 @@ export function TaskList({ store, state }) {
           <span class="c-id" role="columnheader">ID</span>
           <span class="c-name" role="columnheader">Name</span>
           <span class="c-status" role="columnheader">Status</span>
-          <span class="c-time" role="columnheader">${tab === 'in_flight' ? 'Age' : 'Duration'}</span>
+          <span class="c-time" role="columnheader">${tab === 'in_flight' ? 'Age' : 'Ended · took'}</span>
           <span class="c-context" role="columnheader">Context / outcome</span>
           <span class="c-action" role="columnheader"><span class="sr-only">Actions</span></span>
         </div>
@@ -106,11 +149,11 @@ function Filters({ state, filters, update, isInternal }) {
     </label>
     <label class="field">
       <span class="field-label">Run</span>
-      <input id="filter-run" type="text" placeholder="run id" value=${filters.runId} onInput=${(event) => update({ runId: event.currentTarget.value.trim() })} />
+      <input id="filter-run" type="text" placeholder="run id (or its start)" value=${filters.runId} onInput=${(event) => update({ runId: event.currentTarget.value.trim() })} />
     </label>
     <label class="field">
       <span class="field-label">Thread</span>
-      <input id="filter-thread" type="text" placeholder="thread id" value=${filters.threadId} onInput=${(event) => update({ threadId: event.currentTarget.value.trim() })} />
+      <input id="filter-thread" type="text" placeholder="thread id (or its start)" value=${filters.threadId} onInput=${(event) => update({ threadId: event.currentTarget.value.trim() })} />
     </label>
     <label class="check" title="the background tasks that deliver graph events to the publisher">
       <input id="show-internal" type="checkbox" checked=${filters.showInternal} onChange=${(event) => update({ showInternal: event.currentTarget.checked })} />
@@ -129,8 +172,10 @@ function TaskRow({ task, inFlight, now, store }) {
     <span class="c-id" role="cell"><a href=${`#/task/${task.id}`} aria-label=${`Task ${task.id} (${task.name}): details`}>#${task.id}</a></span>
     <span class="c-name" role="cell" title=${task.name}>${task.name}</span>
     <span class="c-status" role="cell"><span class=${`status status-${task.status}`}>${STATUS_LABELS[task.status] ?? task.status}</span></span>
-    <span class="c-time" role="cell" title=${ended === undefined ? '' : `ended ${formatTime(ended, true)}`}>
-      ${time}${used !== undefined && html`<span class="timeout-bar" style=${`--used:${used.toFixed(2)}`} title=${`timeout ${formatDuration(task.timeoutMs)}`}></span>`}
+    <span class="c-time" role="cell" title=${ended === undefined ? '' : `ended ${formatTime(ended, true)}, after ${time}`}>
+      ${ended !== undefined && html`<span class="ended">${formatTime(ended)}</span>`}
+      <span class="duration">${time}</span>
+      ${used !== undefined && html`<span class="timeout-bar" style=${`--used:${used.toFixed(2)}`} title=${`timeout ${formatDuration(task.timeoutMs)}`}></span>`}
     </span>
     <span class="c-context" role="cell" title=${[outcome, context].filter(Boolean).join('\n')}>
       ${outcome && html`<span class=${`outcome status-${task.status}`}>${outcome}</span>`} ${context}
