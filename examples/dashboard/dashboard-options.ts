@@ -120,12 +120,7 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError('options', 'an object', options);
   }
-  // Read once, each field by its own getter: a getter that throws is a bad option, named as such.
-  try {
-    options = { ...options };
-  } catch {
-    throw new InvalidArgumentError('options', 'an object whose properties can be read', '[a throwing getter]');
-  }
+  options = readable('options', options);
   for (const key of Object.keys(options)) {
     if (!DASHBOARD_OPTION_KEYS.includes(key)) {
       throw new InvalidArgumentError(`options.${key}`, `one of the known options (${DASHBOARD_OPTION_KEYS.join(', ')})`, (options as Record<string, unknown>)[key], `Unknown dashboard option '${key}': the options are ${DASHBOARD_OPTION_KEYS.join(', ')}`);
@@ -172,11 +167,7 @@ function resolveClusterOptions(cluster: DashboardClusterOptions | undefined): Re
   if (typeof cluster !== 'object' || cluster === null || Array.isArray(cluster)) {
     throw new InvalidArgumentError('cluster', 'an object such as { redisUrl, stream }', cluster);
   }
-  try {
-    cluster = { ...cluster };
-  } catch {
-    throw new InvalidArgumentError('cluster', 'an object whose properties can be read', '[a throwing getter]');
-  }
+  cluster = readable('cluster', cluster);
   for (const key of Object.keys(cluster)) {
     if (!CLUSTER_OPTION_KEYS.includes(key)) {
       throw new InvalidArgumentError(`cluster.${key}`, `one of ${CLUSTER_OPTION_KEYS.join(', ')}`, key, `Unknown cluster option '${key}': the options are ${CLUSTER_OPTION_KEYS.join(', ')}`);
@@ -205,17 +196,20 @@ function checkHistoryOptions(history: unknown): void {
   if (typeof history !== 'object' || history === null || Array.isArray(history)) {
     throw new InvalidArgumentError('history', 'an object such as { maxCompleted: 1000, maxProblems: 2000 }', history);
   }
-  let entries: [string, unknown][];
-  try {
-    entries = Object.entries(history);
-  } catch {
-    throw new InvalidArgumentError('history', 'an object whose properties can be read', '[a throwing getter]');
-  }
-  for (const [key, value] of entries) {
+  for (const [key, value] of Object.entries(readable('history', history))) {
     if (key !== 'maxCompleted' && key !== 'maxProblems') {
       throw new InvalidArgumentError(`history.${key}`, 'one of maxCompleted, maxProblems', value, `Unknown history option '${key}': the options are maxCompleted, maxProblems`);
     }
     if (value !== undefined) checkInteger(`history.${key}`, value, 1, 1_000_000);
+  }
+}
+
+/** A copy of an options object, each field read once by its own getter: one that throws is a bad option, named. */
+function readable<T extends object>(argument: string, value: T): T {
+  try {
+    return { ...value };
+  } catch {
+    throw new InvalidArgumentError(argument, 'an object whose properties can be read', '[a throwing getter]');
   }
 }
 

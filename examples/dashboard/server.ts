@@ -635,15 +635,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * message, a name, a path) goes through {@link redactedText} where it is put in.
  */
 function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify({ error: message });
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(text);
+  sendData(res, status, { error: message }, headers);
 }
 
 /** Foreign text for an error message, with the value rules applied (a secret in an exception's message, say). */
@@ -656,9 +648,10 @@ function redactedText(text: string): string {
  * is. Walking it again would redact nothing more, and would cut a 1,000-record page short at the redactor's node
  * budget.
  */
-function sendData(res: ServerResponse, status: number, body: unknown): void {
+function sendData(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',

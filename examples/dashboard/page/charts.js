@@ -9,14 +9,15 @@ const REFRESH_MS = 1_000;
 const HEIGHT = 150;
 const COLORS = { created: '#5b8def', completed: '#4c9a2a', failed: '#d64550', p50: '#2a9d8f', p95: '#b5651d' };
 
-function options(title, series, width, unit) {
+function options(title, series, width, unit, least) {
   return {
     title,
     width,
     height: HEIGHT,
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true } },
+    // from zero, and at least to `least` (an empty chart keeps a readable axis)
+    scales: { x: { time: true }, y: { range: (_, _min, max) => [0, Math.max(least, max ?? 0)] } },
     axes: [
       { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' } },
       { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' }, ticks: { stroke: 'rgba(127,127,127,0.3)' }, size: 56, values: (_, ticks) => ticks.map(unit) },
@@ -46,11 +47,11 @@ export function Charts({ state }) {
     const element = box.current;
     const width = Math.max(200, element.clientWidth - 4);
     const throughput = new uPlot(
-      options('Tasks per second', [['created', COLORS.created], ['completed', COLORS.completed], ['failed', COLORS.failed]], width, shortCount),
+      options('Tasks per second', [['created', COLORS.created], ['completed', COLORS.completed], ['failed', COLORS.failed]], width, shortCount, 10),
       [[], [], [], []],
       element.querySelector('#chart-throughput'),
     );
-    const durations = new uPlot(options('Duration', [['p50', COLORS.p50], ['p95', COLORS.p95]], width, shortDuration), [[], [], []], element.querySelector('#chart-durations'));
+    const durations = new uPlot(options('Duration', [['p50', COLORS.p50], ['p95', COLORS.p95]], width, shortDuration, 1_000), [[], [], []], element.querySelector('#chart-durations'));
     charts.current = { throughput, durations };
     const resize = new ResizeObserver(() => {
       const next = Math.max(200, element.clientWidth - 4);
