@@ -5,11 +5,11 @@
  *
  * Comparisons take constant time: both sides are hashed to 32 bytes with SHA-256 first, then compared with
  * `crypto.timingSafeEqual`, so neither the token's length nor its first differing byte shows in the timing. The
- * cookie holds its expiry and an HMAC of it keyed by the token, never the token itself: a leaked cookie does not
- * reveal the token, the server refuses it after 12 hours whatever the browser kept, and changing the token ends
- * every session. Sign out (`POST /logout`) clears it.
+ * cookie holds its expiry, a random session id and an HMAC of both keyed by the token, never the token itself: a
+ * leaked cookie does not reveal the token, the server refuses it after 12 hours whatever the browser kept,
+ * changing the token ends every session, and signing out (`POST /logout`) ends that session on the server too.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { InvalidArgumentError } from '../../lib';
 
@@ -42,6 +42,8 @@ export class AccessToken {
   readonly #digest: Buffer;
   readonly #token: string;
   readonly #now: () => number;
+  /** Sessions signed out before their expiry: their id, and when they would have expired (then they are forgotten). */
+  readonly #signedOut = new Map<string, number>();
 
   /**
    * @param token - the token; see {@link checkAccessToken}.
@@ -69,14 +71,35 @@ export class AccessToken {
     }
     const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
     if (session === undefined) return false;
-    // `<expires>.<HMAC of expires>`: the server checks the expiry itself, whatever the browser kept
-    const match = /^(\d{1,15})\.([\w-]{1,100})$/.exec(session);
-    if (match === null || Number(match[1]) <= this.#now()) return false;
-    return timingSafeEqual(sha256(match[2] as string), sha256(this.#signature(match[1] as string)));
+    const id = this.#sessionId(session);
+    return id !== undefined && !this.#signedOut.has(id);
   }
 
-  #signature(expires: string): string {
-    return createHmac('sha256', this.#token).update(`agentflow-rx dashboard session until ${expires}`).digest('base64url');
+  /**
+   * The session id of a cookie value `<expires>.<id>.<HMAC of both>` that is signed and not expired; `undefined`
+   * otherwise. The server checks the expiry itself, whatever the browser kept.
+   */
+  #sessionId(session: string): string | undefined {
+    const match = /^(\d{1,15})\.([\w-]{16,32})\.([\w-]{1,100})$/.exec(session);
+    if (match === null || Number(match[1]) <= this.#now()) return undefined;
+    const [, expires, id, signature] = match as unknown as [string, string, string, string];
+    return timingSafeEqual(sha256(signature), sha256(this.#signature(expires, id))) ? id : undefined;
+  }
+
+  #signature(expires: string, id: string): string {
+    return createHmac('sha256', this.#token).update(`agentflow-rx dashboard session ${id} until ${expires}`).digest('base64url');
+  }
+
+  /**
+   * Ends the session `req` carries, on the server too: a copy of its cookie is refused from now on. (Sessions
+   * signed out are remembered until they would have expired.)
+   */
+  signOut(req: IncomingMessage): void {
+    const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const id = session === undefined ? undefined : this.#sessionId(session);
+    const now = this.#now();
+    for (const [each, expires] of this.#signedOut) if (expires <= now) this.#signedOut.delete(each);
+    if (id !== undefined) this.#signedOut.set(id, Number((session as string).split('.')[0]));
   }
 
   /** The `Set-Cookie` value that ends a session (sign out). */
@@ -87,7 +110,8 @@ export class AccessToken {
   /** The `Set-Cookie` value of a new session: HTTP-only, same-site only, for the whole dashboard. */
   sessionCookie(): string {
     const expires = String(this.#now() + SESSION_MAX_AGE_S * 1000);
-    return `${SESSION_COOKIE}=${expires}.${this.#signature(expires)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MAX_AGE_S}`;
+    const id = randomBytes(16).toString('base64url');
+    return `${SESSION_COOKIE}=${expires}.${id}.${this.#signature(expires, id)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MAX_AGE_S}`;
   }
 }
 

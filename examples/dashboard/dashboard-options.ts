@@ -206,6 +206,8 @@ function checkHistoryOptions(history: unknown): void {
 
 /** A copy of an options object, each field read once by its own getter: one that throws is a bad option, named. */
 function readable<T extends object>(argument: string, value: T): T {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) throw new InvalidArgumentError(argument, 'a plain object', value);
   try {
     return { ...value };
   } catch {

@@ -395,7 +395,7 @@ async function route(routes: Routes, req: IncomingMessage, res: ServerResponse):
       sendError(res, 403, refusal);
       return;
     }
-    await post(routes, path, res);
+    await post(routes, path, req, res);
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -439,7 +439,7 @@ function get(routes: Routes, path: string, req: IncomingMessage, res: ServerResp
   res.end(req.method === 'HEAD' ? undefined : asset.body);
 }
 
-async function post(routes: Routes, path: string, res: ServerResponse): Promise<void> {
+async function post(routes: Routes, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { manager } = routes;
   const cancel = CANCEL_PATH.exec(path);
   if (cancel !== null) {
@@ -487,7 +487,7 @@ async function post(routes: Routes, path: string, res: ServerResponse): Promise<
     return;
   }
   if (path === '/logout') {
-    logout(routes.access, res);
+    logout(routes.access, req, res);
     return;
   }
   if (path === '/tasks/cancel-all') {
@@ -553,12 +553,13 @@ async function login(access: AccessToken | undefined, req: IncomingMessage, res:
   res.end();
 }
 
-/** `POST /logout` (same origin only): ends the browser's session (the cookie is cleared) and shows the login form. */
-function logout(access: AccessToken | undefined, res: ServerResponse): void {
+/** `POST /logout` (same origin only): ends the browser's session, on the server too, clears its cookie, and shows the login form. */
+function logout(access: AccessToken | undefined, req: IncomingMessage, res: ServerResponse): void {
   if (access === undefined) {
     sendError(res, 404, 'this dashboard has no access token: nothing to sign out of');
     return;
   }
+  access.signOut(req);
   res.writeHead(303, { Location: './login', 'Set-Cookie': access.expiredCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
   res.end();
 }

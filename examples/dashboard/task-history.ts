@@ -311,12 +311,21 @@ export class TaskHistory {
       return '[unreadable]';
     }
     if (json === undefined || json.length <= MAX_CONTEXT_CHARS) return copy;
-    return { '[truncated]': `${json.length} characters of JSON; the start: ${json.slice(0, MAX_CONTEXT_CHARS)}…` };
+    // the start of its JSON text, as a string: escaping can make that string's own JSON longer, so it is cut until
+    // the whole marker fits
+    let keep = MAX_CONTEXT_CHARS - 100;
+    let marker = { '[truncated]': '' };
+    do {
+      marker = { '[truncated]': `${json.length} characters of JSON; the start: ${json.slice(0, keep)}…` };
+      keep = Math.floor(keep / 2);
+    } while (JSON.stringify(marker).length > MAX_CONTEXT_CHARS && keep > 0);
+    return marker;
   }
 
   /** A failure's error, redacted: its name and message (as the redactor copies an `Error`), and its stack. */
   #error(error: unknown): TaskRecord['error'] {
-    const copy = this.#read(() => this.#redactor.redact(error, { maxStringLength: MAX_MESSAGE_CHARS }));
+    // no string limit here: the redactor would replace a long message whole; #text keeps its start instead
+    const copy = this.#read(() => this.#redactor.redact(error));
     const fields = typeof copy === 'object' && copy !== null ? (copy as Record<string, unknown>) : {};
     const name = this.#text(typeof fields.name === 'string' ? fields.name : 'Error');
     const message = this.#text(typeof fields.message === 'string' ? fields.message : this.#readText(() => this.#redactor.describe(error)));

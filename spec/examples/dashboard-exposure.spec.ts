@@ -73,6 +73,7 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       const throwing = Object.defineProperty({}, 'port', { enumerable: true, get: (): never => { throw new Error('getter'); } });
       expect((await refusal(throwing as never)).argument).to.equal('options');
       expect((await refusal([] as never)).argument).to.equal('options');
+      expect((await refusal(new Map() as never)).argument).to.equal('options');
       const url = await refusal({ port: 0, cluster: { redisUrl: 'http://user:hunter2pass@x' } });
       expect(url.message).not.to.include('hunter2pass');
     });
@@ -149,10 +150,14 @@ describe('examples/dashboard exposure: access token, slow and excess connections
       expect((await request(url('/info'), 'GET', { Cookie: session })).status).to.equal(200);
       expect((await request(url('/'), 'GET', { Cookie: `other=1; ${session}` })).status).to.equal(200);
       expect((await request(url('/info'), 'GET', { Cookie: `${session}x` })).status).to.equal(401);
-      // signing out clears the cookie
+      // signing out clears the cookie, and ends the session on the server: a kept copy of it is refused
       const signedOut = await request(url('/logout'), 'POST', { Cookie: session });
       expect(signedOut.status).to.equal(303);
       expect((signedOut.headers['set-cookie'] ?? [])[0]).to.match(new RegExp(`^${SESSION_COOKIE}=;.*Max-Age=0`));
+      expect((await request(url('/info'), 'GET', { Cookie: session })).status, 'the signed-out session').to.equal(401);
+      const another = await request(url('/login'), 'POST', form, undefined, `token=${encodeURIComponent(TOKEN)}`);
+      const other = ((another.headers['set-cookie'] ?? [])[0] ?? '').split(';')[0] as string;
+      expect((await request(url('/info'), 'GET', { Cookie: other })).status, 'another session stays').to.equal(200);
       const stream = await openEventStream(url('/events'));
       try {
         expect(stream.response.statusCode, 'no cookie: no stream').to.equal(401);
@@ -184,8 +189,8 @@ describe('examples/dashboard exposure: access token, slow and excess connections
     const asRequest = (header: string) => ({ headers: { cookie: header } }) as never;
     expect(access.allows(asRequest(cookie))).to.equal(true);
     const [name, value] = cookie.split('=') as [string, string];
-    const [expires, signature] = value.split('.') as [string, string];
-    expect(access.allows(asRequest(`${name}=${Number(expires) + 1_000_000}.${signature}`)), 'a longer expiry, same signature').to.equal(false);
+    const [expires, id, signature] = value.split('.') as [string, string, string];
+    expect(access.allows(asRequest(`${name}=${Number(expires) + 1_000_000}.${id}.${signature}`)), 'a longer expiry, same signature').to.equal(false);
     now += 12 * 60 * 60 * 1000 + 1;
     expect(access.allows(asRequest(cookie)), 'after 12 hours').to.equal(false);
   });

@@ -124,7 +124,15 @@ describe('examples/dashboard TaskHistory', () => {
     expect(record.name.length).to.be.below(1_100);
     expect((record.error?.name ?? '').length).to.be.below(1_100);
     expect(record.error?.message).to.include('\\u202e').and.not.include('\u202e');
-    expect(JSON.stringify(record.context).length, 'a context is bounded').to.be.below(4_200);
+    expect(JSON.stringify(record.context).length, 'a context is bounded').to.be.at.most(4_000);
+    const escaped = manager.createTask(async () => Promise.reject(new Error(`ECONNREFUSED connecting to db: ${'M'.repeat(1_500)}`)), {
+      name: 'escapes',
+      context: { a: Array(400).fill('\\'.repeat(40)) },
+    });
+    await escaped.done;
+    const escapedRecord = history.get(escaped.id) as TaskRecord;
+    expect(JSON.stringify(escapedRecord.context).length, 'escaping does not double the bound').to.be.at.most(4_000);
+    expect(escapedRecord.error?.message, 'a long message keeps its start').to.match(/^ECONNREFUSED connecting to db: M+… \(cut\)$/);
     expect(history.page({ text: 'hunter2' }).total, 'search cannot confirm a secret').to.equal(0);
   });
 
