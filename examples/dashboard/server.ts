@@ -615,19 +615,12 @@ const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * Every JSON answer leaves through the redactor: the shutdown statistics, error messages, a sample's ids. (The
- * manager redacts the `remaining` list of its stats by itself; this covers what a route adds.)
+ * A JSON answer that may carry user values (the shutdown statistics, a sample's ids, the settings): it leaves
+ * through the redactor. (The manager redacts the `remaining` list of its stats by itself; this covers what a
+ * route adds.)
  */
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = Redactor.DEFAULT.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(text);
+  sendJsonText(res, status, Redactor.DEFAULT.stringify(body), headers);
 }
 
 /**
@@ -650,7 +643,11 @@ function redactedText(text: string): string {
  * budget.
  */
 function sendData(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** Writes JSON text with the headers every JSON answer carries. */
+function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',

@@ -89,10 +89,8 @@ export function createStore() {
         historySeq = history.seq;
         state.totals = history.totals;
         state.finished = new Map();
-        for (let index = history.records.length - 1; index >= 0; index--) {
-          const record = history.records[index];
-          state.finished.set(record.id, record);
-        }
+        kept = { maxCompleted: 0, maxProblems: 0, maxInternal: 0 };
+        for (let index = history.records.length - 1; index >= 0; index--) keep(history.records[index]);
         state.historyLoaded = true;
         const events = held;
         held = [];
@@ -133,24 +131,40 @@ export function createStore() {
     if (totals) totals[event.type]++;
     const start = starts.get(event.id);
     starts.delete(event.id);
-    state.finished.delete(event.id);
-    state.finished.set(event.id, recordOf(event, start, group === 'internal'));
+    keep(recordOf(event, start, group === 'internal'));
     trim();
   }
 
-  /** Keeps as many finished tasks as the server does: the newest of each kind (see TaskHistory). */
+  /** Which bound a finished task counts against (see TaskHistory). */
+  function boundOf(record) {
+    return record.status !== 'completed' ? 'maxProblems' : record.internal ? 'maxInternal' : 'maxCompleted';
+  }
+
+  /** How many finished tasks each bound holds now: counted on every change, not recounted on each event. */
+  let kept = { maxCompleted: 0, maxProblems: 0, maxInternal: 0 };
+
+  function keep(record) {
+    const previous = state.finished.get(record.id);
+    if (previous !== undefined) {
+      state.finished.delete(record.id);
+      kept[boundOf(previous)]--;
+    }
+    state.finished.set(record.id, record);
+    kept[boundOf(record)]++;
+  }
+
+  /** Keeps as many finished tasks as the server does: the newest of each kind, the oldest go first. */
   function trim() {
-    const bounds = state.info?.history ?? { maxCompleted: 1_000, maxProblems: 5_000, maxInternal: 1_000 };
-    const kindOf = (record) => (record.status !== 'completed' ? 'maxProblems' : record.internal ? 'maxInternal' : 'maxCompleted');
-    const counts = { maxCompleted: 0, maxProblems: 0, maxInternal: 0 };
-    for (const record of state.finished.values()) counts[kindOf(record)]++;
+    const bounds = state.info?.history ?? { maxCompleted: 1_000, maxProblems: 2_000, maxInternal: 500 };
+    const over = () => Object.keys(kept).some((key) => kept[key] > bounds[key]);
+    if (!over()) return;
     for (const [id, record] of state.finished) {
-      const kind = kindOf(record);
-      if (counts[kind] > bounds[kind]) {
+      const bound = boundOf(record);
+      if (kept[bound] > bounds[bound]) {
         state.finished.delete(id);
-        counts[kind]--;
+        kept[bound]--;
       }
-      if (Object.keys(counts).every((key) => counts[key] <= bounds[key])) return;
+      if (!over()) return;
     }
   }
 
