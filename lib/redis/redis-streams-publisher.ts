@@ -124,7 +124,9 @@ export class RedisStreamsPublisher extends BasePublisher {
    */
   async publish(event: EventModel, signal?: AbortSignal): Promise<void> {
     if (typeof event !== 'object' || event === null) throw new InvalidArgumentError('event', 'an EventModel', event);
-    await this.#writer.append(encodeEventEntry(event, this.#workerId, this.#redactor), signal);
+    // the deadline runs from the call, as the caller's own timeout does: encoding (redaction) comes out of it
+    const deadline = this.#writer.nextDeadline();
+    await this.#writer.append(encodeEventEntry(event, this.#workerId, this.#redactor), signal, deadline);
   }
 
   /**

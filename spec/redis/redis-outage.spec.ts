@@ -185,13 +185,29 @@ describe('Redis outages', () => {
   });
 
   describe('Redis down for the whole test (nothing listens on the port)', () => {
+    /**
+     * What a test opened, released after it whatever happened: a publisher a failed test left open would go on
+     * reconnecting, and its timers would land in the tests after it.
+     */
+    const toRelease: (() => Promise<unknown>)[] = [];
+    function releasedAfter<T>(resource: T, release: (resource: T) => Promise<unknown>): T {
+      toRelease.push(() => release(resource));
+      return resource;
+    }
+    afterEach(async () => {
+      for (const release of toRelease.splice(0).reverse()) await release().catch(() => undefined);
+    });
+
     it('publishing never blocks, the memory held stays bounded, and every event is counted as dropped within publishTimeoutMs', async function () {
       this.timeout(20_000);
       const quiet = capturingLogger('warn');
-      const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
+      const manager = releasedAfter(new BackgroundTaskManager({ logger: capturingLogger('silent').logger }), (opened) => opened.shutdown());
       const publishTimeoutMs = 400;
-      const publisher = new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs, closeTimeoutMs: 100, logger: quiet.logger });
-      const mirror = mirrorTaskEvents(manager, publisher, { includePublishTasks: true, batchMs: 10, heartbeatMs: 0 });
+      const publisher = releasedAfter(
+        new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs, closeTimeoutMs: 100, logger: quiet.logger }),
+        (opened) => opened.close(),
+      );
+      const mirror = releasedAfter(mirrorTaskEvents(manager, publisher, { includePublishTasks: true, batchMs: 10, heartbeatMs: 0 }), (opened) => opened.stop());
       let sent = 0;
       let heldMost = 0;
       /** Publishes `count` events at about 2,000 a second; returns the mean time one publishEvent() call took, in ms. */
@@ -241,8 +257,13 @@ describe('Redis outages', () => {
     it('publishEvent() logs no line per event: each publish is given up by the publisher (one WARN) before its task would time out', async function () {
       this.timeout(10_000);
       const captured = capturingLogger('debug');
-      const manager = new BackgroundTaskManager({ logger: captured.logger });
-      const publisher = new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs: 200, closeTimeoutMs: 50, logger: captured.logger });
+      const manager = releasedAfter(new BackgroundTaskManager({ logger: captured.logger }), (opened) => opened.shutdown());
+      // The publisher gives an event up three tenths of publishTimeoutMs before its task's timer falls due (see
+      // RedisStreamWriter): 150 ms here, room for a busy machine's late timers.
+      const publisher = releasedAfter(
+        new RedisStreamsPublisher({ url: CLOSED_PORT_URL, publishTimeoutMs: 500, closeTimeoutMs: 50, logger: captured.logger }),
+        (opened) => opened.close(),
+      );
       for (let index = 0; index < 100; index++) publishEvent(event(index), publisher, manager);
       await manager.waitForAll();
       expect(publisher.stats.dropped).to.equal(100);
@@ -258,7 +279,7 @@ describe('Redis outages', () => {
 
     it('a subscriber waits for Redis without failing, and close() releases it', async () => {
       const quiet = capturingLogger('warn');
-      const subscriber = new RedisStreamsSubscriber({ url: CLOSED_PORT_URL, group: 'g', consumer: 'c', logger: quiet.logger });
+      const subscriber = releasedAfter(new RedisStreamsSubscriber({ url: CLOSED_PORT_URL, group: 'g', consumer: 'c', logger: quiet.logger }), (opened) => opened.close());
       const entries: StreamEntry[] = [];
       let completed = false;
       subscriber.events$.subscribe({ next: (entry) => entries.push(entry), complete: () => (completed = true) });

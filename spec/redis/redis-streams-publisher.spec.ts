@@ -356,7 +356,9 @@ describe('RedisStreamsPublisher', () => {
       try {
         const started = performance.now();
         expect(await outcomeOf(publisher.publish(event(1)))).to.equal('dropped');
-        expect(performance.now() - started).to.be.within(150, 2_000);
+        // given up between six and seven tenths of publishTimeoutMs after the call (120 to 140 ms), not at once;
+        // Node's timers run on the loop's clock, which may be a few ms behind performance.now()'s
+        expect(performance.now() - started, 'ms until given up').to.be.within(110, 2_000);
         expect(publisher.stats).to.include({ published: 0, buffered: 0, dropped: 1 });
       } finally {
         await publisher.close();

@@ -11,11 +11,26 @@ import { isTransientReply, isErrorReply } from './redis-errors';
 import { destroyQuietly, duplicateClient, releaseOwnClient, startConnecting, waitForReady } from './redis-connection';
 
 /**
- * The share of `publishTimeoutMs` after which an entry not acknowledged is given up: with the sweep every tenth of
- * it, its promise has settled before `publishTimeoutMs`, and so before the `publishEvent()` task's own timeout
- * (which would otherwise log one WARN per event during an outage).
+ * The share of `publishTimeoutMs` by which an entry not acknowledged is given up: its promise settles before
+ * `publishTimeoutMs`, and so before the `publishEvent()` task's own timeout (which would otherwise log one WARN per
+ * event during an outage).
+ *
+ * The sweep that gives entries up is timed to their deadlines, not run on a fixed period: each entry is given up
+ * between one sweep gap (a tenth of `publishTimeoutMs`) before its deadline and its deadline, by a timer due three
+ * tenths of `publishTimeoutMs` or more before the task's own timer. Node runs due timers in the order they fall
+ * due, so on a loaded machine, where both fire late, the sweep still runs first. The margin is that wide because
+ * Node times a timer from the event loop's clock, read when the loop last turned: a task started late in a long
+ * turn (a hundred started at once on a busy machine: 40 ms here) has a timer that falls due that much early.
  */
-const GIVE_UP_SHARE = 0.8;
+const GIVE_UP_SHARE = 0.7;
+
+/**
+ * The sweep's granularity, as a share of `publishTimeoutMs` (and at most {@link MAX_SWEEP_GAP_MS}): a sweep gives up
+ * every entry whose deadline is at most this far off, so that each is settled between this much before its
+ * deadline and its deadline, and sweeps run at most once per this much.
+ */
+const SWEEP_GAP_SHARE = 0.1;
+const MAX_SWEEP_GAP_MS = 1_000;
 
 /** How often, at most, drops and failed appends are logged. */
 const WARNING_INTERVAL_MS = 10_000;
@@ -49,8 +64,8 @@ export interface StreamWriterSettings
  * - An append the connection lost before the reply is sent again once it is back, and one Redis refused for a
  *   passing reason (`LOADING`, `BUSY`, `TRYAGAIN`, `OOM`...) again after a pause (50 ms doubling up to 1 s): an
  *   entry may therefore be appended twice (at least once). One refused for good (`WRONGTYPE`...) fails at once.
- * - Each entry is settled within `publishTimeoutMs` of the call: given up after four fifths of it (checked every
- *   tenth), dropped when it was never sent, failed when it was (then it may be in the stream).
+ * - Each entry is settled within `publishTimeoutMs` of the call: given up between six and seven tenths of it after
+ *   the call, dropped when it was never sent, failed when it was (then it may be in the stream).
  */
 export class RedisStreamWriter {
   readonly #client: RedisStreamsClient;
@@ -82,6 +97,11 @@ export class RedisStreamWriter {
   /** Nothing is sent before this time (`performance.now()`): the back-off pause after a refused append. */
   #pausedUntil = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
+  /** When the armed sweep is due (`performance.now()`), while one is armed. */
+  #sweepAt = Infinity;
+  /** When the last sweep ran (`performance.now()`). */
+  #lastSweepAt = -Infinity;
+  readonly #sweepGapMs: number;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Resolved, and forgotten, when an entry settles: what `close()` waits on (made only while it waits). */
@@ -101,6 +121,7 @@ export class RedisStreamWriter {
     this.#maxBuffered = settings.maxBuffered;
     this.#closeTimeoutMs = settings.closeTimeoutMs;
     this.#timeoutMs = settings.publishTimeoutMs;
+    this.#sweepGapMs = Math.min(this.#timeoutMs * SWEEP_GAP_SHARE, MAX_SWEEP_GAP_MS);
     this.#dropWarning = new RateLimitedWarning(settings.logger, WARNING_INTERVAL_MS);
     this.#failWarning = new RateLimitedWarning(settings.logger, WARNING_INTERVAL_MS);
     this.#label = settings.label;
@@ -135,14 +156,15 @@ export class RedisStreamWriter {
   }
 
   /**
-   * Appends one entry.
+   * Appends one entry, to be settled by `deadline` (on `performance.now()`'s clock; by default {@link nextDeadline}
+   * from now: a caller that did work first takes its deadline before it).
    *
    * @returns a promise that resolves once Redis acknowledged it, and rejects with a {@link PublishFailedError}
    * once it was dropped or failed (counted and logged already).
    */
-  append(fields: readonly string[], signal?: AbortSignal): Promise<void> {
+  append(fields: readonly string[], signal?: AbortSignal, deadline = this.nextDeadline()): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#accept(fields, this.nextDeadline(), (failure) => (failure === undefined ? resolve() : reject(failure)), signal);
+      this.#accept(fields, deadline, (failure) => (failure === undefined ? resolve() : reject(failure)), signal);
     });
   }
 
@@ -206,8 +228,7 @@ export class RedisStreamWriter {
     for (const pending of this.#takeWaiting()) this.#giveUp(pending, why);
     for (const pending of [...this.#inFlight]) this.#fail(pending, `no reply within closeTimeoutMs (${this.#closeTimeoutMs} ms) of close()`);
     clearTimeout(this.#retryTimer);
-    clearTimeout(this.#sweepTimer);
-    this.#sweepTimer = undefined;
+    this.#disarmSweep();
     this.#client.off('ready', this.#onReady);
     // within what is left of closeTimeoutMs, and a little for the socket to close
     if (this.#ownsClient) await releaseOwnClient(this.#client, Math.max(100, this.#closeTimeoutMs - (performance.now() - started)));
@@ -250,7 +271,7 @@ export class RedisStreamWriter {
     if (signal !== undefined) this.#watchAbort(signal, pending);
     if (this.#canSendNow()) this.#send(pending);
     else this.#hold(pending);
-    this.#armSweep();
+    if (!pending.settled && deadline - this.#sweepGapMs < this.#sweepAt) this.#armSweep(deadline);
   }
 
   #canSendNow(): boolean {
@@ -324,6 +345,8 @@ export class RedisStreamWriter {
         if (!this.#inFlight.delete(pending)) return; // settled meanwhile (timed out, aborted, closed)
         this.#settle(pending, undefined);
         this.#published++;
+        // nothing left to give up: the sweep would only keep the process alive
+        if (this.#inFlight.size === 0 && this.#waiting === 0) this.#disarmSweep();
       },
       (error: unknown) => {
         if (!this.#inFlight.delete(pending)) return;
@@ -392,30 +415,46 @@ export class RedisStreamWriter {
     else this.#giveUp(pending, 'its signal aborted before it was sent');
   }
 
-  /** Settles what waits or is in flight past its deadline. */
+  /** Settles what waits or is in flight within one sweep gap of its deadline, then arms the next sweep. */
   readonly #sweep = (): void => {
+    // Node times a timer from the event loop's clock, read when the loop last turned: a timer armed late in a long
+    // turn fires early by as much on performance.now()'s clock. The sweep counts as run when it was due, so that
+    // it gives up what it was armed for.
+    const now = Math.max(performance.now(), this.#sweepAt);
     this.#sweepTimer = undefined;
-    const now = performance.now();
+    this.#sweepAt = Infinity;
+    this.#lastSweepAt = now;
+    const due = now + this.#sweepGapMs;
+    /** The earliest deadline of what is left. */
+    let next = Infinity;
     let unanswered = 0;
     for (const pending of this.#inFlight) {
-      if (pending.deadline <= now) {
+      if (pending.deadline <= due) {
         this.#inFlight.delete(pending);
         this.#fail(pending, `no reply within publishTimeoutMs (${this.#timeoutMs} ms)`);
         unanswered++;
-      }
+      } else if (pending.deadline < next) next = pending.deadline;
     }
     if (unanswered > 0) this.#resetHungConnection();
     const why = `Redis was not reachable within publishTimeoutMs (${this.#timeoutMs} ms)`;
     // the retry queue is in the order replies failed, not by deadline: all of it is looked at (at most maxBuffered)
-    for (const pending of this.#retry) if (!pending.settled && pending.deadline <= now) this.#giveUp(pending, why);
+    for (const pending of this.#retry) {
+      if (pending.settled) continue;
+      if (pending.deadline <= due) this.#giveUp(pending, why);
+      else if (pending.deadline < next) next = pending.deadline;
+    }
     if (this.#retry.length > 0 && this.#retry.every((pending) => pending.settled)) this.#retry = [];
     for (let index = this.#heldStart; index < this.#held.length; index++) {
       const pending = this.#held[index] as PendingAppend;
-      if (pending.deadline > now) break; // created in order: the rest are younger
-      if (!pending.settled) this.#drop(pending, why);
+      if (pending.settled) continue;
+      if (pending.deadline > due) {
+        next = Math.min(next, pending.deadline); // created in order: the rest are younger
+        break;
+      }
+      this.#drop(pending, why);
     }
     this.#compactHeld();
-    this.#armSweep();
+    if (next !== Infinity) this.#armSweep(next);
   };
 
   /**
@@ -431,13 +470,26 @@ export class RedisStreamWriter {
     startConnecting(this.#client);
   }
 
-  /** Keeps one timer running while anything can still pass its deadline. */
-  #armSweep(): void {
-    if (this.#sweepTimer !== undefined || this.#timeoutMs === Infinity) return;
-    if (this.#waiting === 0 && this.#inFlight.size === 0) return;
+  /**
+   * Arms the sweep for an entry whose deadline is `deadline`: one sweep gap before it, and no sooner than one gap
+   * after the last sweep (which gave up everything due within a gap of it), so that it runs by the deadline and at
+   * most once per gap. A sweep already armed for earlier is kept.
+   */
+  #armSweep(deadline: number): void {
+    if (this.#timeoutMs === Infinity || this.#closed) return;
+    const at = Math.max(deadline - this.#sweepGapMs, this.#lastSweepAt + this.#sweepGapMs);
+    if (at >= this.#sweepAt) return;
+    clearTimeout(this.#sweepTimer);
+    this.#sweepAt = at;
     // Not unref()'d: an entry waiting to be settled keeps the process alive until it is (publishTimeoutMs at most),
     // so that `await publish()` never ends with the process instead of settling.
-    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, Math.min(this.#timeoutMs / 10, 1_000)));
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, at - performance.now()));
+  }
+
+  #disarmSweep(): void {
+    clearTimeout(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#sweepAt = Infinity;
   }
 
   #enqueue(queue: PendingAppend[], pending: PendingAppend): void {
