@@ -187,8 +187,12 @@ class Harness {
     this.unhandled.push(error);
   };
 
+  /** Where each fake timer still pending was made: the creation stack by timer id, for the report of a timer left. */
+  readonly timerOrigins = new Map<unknown, string>();
+
   constructor(config: Config) {
     this.clock = useFakeClock();
+    this.#recordTimerOrigins();
     this.config = config;
     process.on('unhandledRejection', this.onUnhandled);
     this.manager = new BackgroundTaskManager({ logger: this.log.logger, ...config });
@@ -196,6 +200,27 @@ class Harness {
       this.manager.events$.subscribe((event) => this.events.push(event)),
       this.manager.counts$.subscribe((counts) => (this.latestCounts = counts)),
       this.manager.tasks$.subscribe((tasks) => (this.latestTasks = tasks)),
+    );
+  }
+
+  /** Records the stack that made each fake timeout and interval, so that a timer left at the end names its maker. */
+  #recordTimerOrigins(): void {
+    const origins = this.timerOrigins;
+    const wrap = <F extends (...args: never[]) => unknown>(make: F): F =>
+      function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
+        const id = make.apply(this, args) as ReturnType<F>;
+        origins.set(Number(id), new Error('timer made').stack ?? '');
+        return id;
+      } as F;
+    globalThis.setTimeout = wrap(globalThis.setTimeout);
+    globalThis.setInterval = wrap(globalThis.setInterval);
+  }
+
+  /** The timers still pending on the fake clock, each with its delay and the stack that made it. */
+  #timersLeft(): string[] {
+    const clock = this.clock as unknown as { timers?: Record<string, { id: number; delay?: number; interval?: number }> };
+    return Object.values(clock.timers ?? {}).map(
+      (timer) => `timer ${timer.id} (delay ${timer.delay ?? timer.interval} ms) made at ${this.timerOrigins.get(timer.id) ?? '[unknown]'}`,
     );
   }
 
@@ -734,7 +759,7 @@ class Harness {
     const again = await this.manager.shutdown({ timeoutMs: 5 });
     expect(again.status).to.equal('already_shutdown');
     await this.flush();
-    expect(this.clock.countTimers(), 'timers left').to.equal(0);
+    expect(this.clock.countTimers(), `timers left:\n${this.#timersLeft().join('\n')}`).to.equal(0);
     expect(this.unhandled, 'unhandledRejection').to.deep.equal([]);
   }
 }
