@@ -256,6 +256,8 @@ describe('examples/dashboard in Chromium (e2e)', function () {
     await dashboard.manager.waitForAll({ name: 'send_email', returnExceptions: true });
     await untilTabCount(current, 'completed', 10);
     await dashboard.shutdown(); // a still picture: nothing changes while the tabs are read
+    // the stream's state event comes after every task event before it: then the page has them all
+    await current.locator('#manager-state[data-state="shutdown"]').waitFor(WAIT);
 
     const readTabs = async (): Promise<void> => {
       for (const tab of ['in_flight', 'failed', 'timed_out', 'cancelled', 'dropped', 'completed']) {

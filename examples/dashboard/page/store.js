@@ -84,6 +84,7 @@ export function createStore() {
   /** Reads the history (again, after a reconnection) and applies the stream's events it does not have yet. */
   function resync() {
     if (loading !== undefined) return loading;
+    const readFor = reconnections;
     loading = loadHistory()
       .then((history) => {
         historySeq = history.seq;
@@ -99,6 +100,10 @@ export function createStore() {
       .then(
         () => {
           historyFailures = 0;
+          if (resynchronising && readFor === reconnections && state.connection === 'open') {
+            resynchronising = false;
+            state.disconnectedAt = undefined;
+          }
         },
         (error) => {
           // tried again, later and later, until it answers; the events meanwhile stay held (bounded)
@@ -173,6 +178,10 @@ export function createStore() {
   // server restarts, say): then the page opens a new one, later and later, until the server answers again.
   let client;
   let reopenFailures = 0;
+  /** Set from a reconnection until the history was read again: the page stays marked disconnected meanwhile. */
+  let resynchronising = false;
+  /** How many times the stream came back: a history read counts for the reconnection it started after. */
+  let reconnections = 0;
   function openStream() {
     client = connect('./events');
     const current = client;
@@ -191,11 +200,17 @@ export function createStore() {
       if (connection === 'open') {
         reopenFailures = 0;
         if (state.everOpen && was !== 'open') {
-          resync();
+          // still shown as disconnected until the history is read again: the stream's snapshot alone would show
+          // the new server's tasks beside the old server's history and totals
+          resynchronising = true;
+          reconnections++;
+          // a read that started before this reconnection answers for the old stream: read again after it
+          if (loading !== undefined) loading.then(() => resync());
+          else resync();
           refreshInfo();
         }
         state.everOpen = true;
-        state.disconnectedAt = undefined;
+        if (!resynchronising) state.disconnectedAt = undefined;
       } else if (state.everOpen && state.disconnectedAt === undefined) {
         state.disconnectedAt = Date.now();
       }
@@ -244,7 +259,7 @@ export function createStore() {
         startedAt = info.startedAt;
         state.info = info;
         state.unresponsiveSince = undefined;
-        if (state.connection === 'open') state.disconnectedAt = undefined;
+        if (state.connection === 'open' && !resynchronising) state.disconnectedAt = undefined;
         changed();
         return info;
       },
