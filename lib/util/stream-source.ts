@@ -70,6 +70,11 @@ export class EmissionQueue {
   }
 }
 
+/** How many sources among several have subscribers now (see {@link StreamSource}'s `watch`). */
+export class ObservedSources {
+  count = 0;
+}
+
 /**
  * The private side of one of the manager's streams: a multicast source that emits in order, even when a
  * subscriber emits again from inside its callback, and tells whether anyone listens so that nobody builds
@@ -84,8 +89,16 @@ export class StreamSource<T> implements Deliverable<T> {
   #completed = false;
 
   /** @param queue - the order this source emits in; by default one of its own. */
-  constructor(queue: EmissionQueue = new EmissionQueue()) {
+  readonly #watch: ObservedSources | undefined;
+
+  /**
+   * @param queue - the queue it emits through (shared by the sources whose emissions must keep their order).
+   * @param watch - counts this source while it has subscribers, with others (so that a caller can skip looking
+   * at each of many sources when none is observed).
+   */
+  constructor(queue: EmissionQueue = new EmissionQueue(), watch?: ObservedSources) {
     this.#queue = queue;
+    this.#watch = watch;
   }
 
   /** Whether the stream has at least one subscriber. */
@@ -113,7 +126,7 @@ export class StreamSource<T> implements Deliverable<T> {
   complete(): void {
     this.#completed = true;
     const subscribers = this.#subscribers;
-    this.#subscribers = [];
+    this.#setSubscribers([]);
     for (const subscriber of subscribers) subscriber.complete();
   }
 
@@ -129,10 +142,17 @@ export class StreamSource<T> implements Deliverable<T> {
         subscriber.complete();
         return undefined;
       }
-      this.#subscribers = [...this.#subscribers, subscriber];
+      this.#setSubscribers([...this.#subscribers, subscriber]);
       return () => {
-        this.#subscribers = this.#subscribers.filter((other) => other !== subscriber);
+        this.#setSubscribers(this.#subscribers.filter((other) => other !== subscriber));
       };
     }, onSubscriberError);
+  }
+
+  #setSubscribers(subscribers: readonly Subscriber<T>[]): void {
+    const was = this.#subscribers.length > 0;
+    this.#subscribers = subscribers;
+    const is = subscribers.length > 0;
+    if (this.#watch !== undefined && was !== is) this.#watch.count += is ? 1 : -1;
   }
 }

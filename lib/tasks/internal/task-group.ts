@@ -2,6 +2,7 @@ import type { StreamSource } from '../../util/stream-source';
 import type { CallerCancellable } from '../../util/caller-signal-links';
 import type { TaskCounts } from '../task-counts';
 import type { TaskEvent } from '../task-event';
+import { GroupMembers, type GroupMember } from './group-members';
 import type { TaskTally } from './task-tally';
 
 /** A filtered wait or a scope's close, told of each settlement and stopped work of a group's tasks (a `ManagerWatcher`). */
@@ -30,9 +31,9 @@ export interface ScopeGroupParts {
  * `getTaskInfo()`, `getTaskCount()`, `cancelAll()` or `waitForAll()` cost in proportion to the group, not to
  * every task of the manager.
  */
-export class TaskGroup<R> {
-  /** The group's tracked tasks: in flight, and detached work (in creation order). */
-  readonly tracked = new Set<R>();
+export class TaskGroup<R extends GroupMember<R>> {
+  /** The group's tracked tasks: in flight, and detached work (in the order they joined it). */
+  readonly tracked = new GroupMembers<R>();
   /** How many of {@link tracked} are in flight. */
   inFlight = 0;
   /** The filtered waits on this group: told of each settlement and stopped work of its tasks. */
@@ -66,7 +67,7 @@ export class TaskGroup<R> {
  * Groups by a string key (a run id, a thread id, a name): made on first need, dropped when idle, so the index
  * holds only what is tracked or waited for.
  */
-export class GroupIndex<R> {
+export class GroupIndex<R extends GroupMember<R>> {
   readonly #groups = new Map<string, TaskGroup<R>>();
 
   /** The group of `key`, if it has tasks or watchers. */

@@ -61,7 +61,8 @@ export class TaskIndex {
 
   /** A task was accepted: it joins its groups, in flight. */
   added(run: AnyTaskRun, groups: readonly TaskGroup<AnyTaskRun>[]): void {
-    for (const group of groups) {
+    for (let index = 0; index < groups.length; index++) {
+      const group = groups[index] as TaskGroup<AnyTaskRun>;
       group.tracked.add(run);
       if (group.watchers.size > 0) for (const watcher of group.watchers) watcher.taskAdded?.(run);
       group.scope?.tally.recordCreated();
@@ -75,7 +76,8 @@ export class TaskIndex {
   /** A task reached its final status; detached work stays tracked until it stops. */
   settled(run: AnyTaskRun, groups: readonly TaskGroup<AnyTaskRun>[]): void {
     const detached = run.workRunning;
-    for (const group of groups) {
+    for (let index = 0; index < groups.length; index++) {
+      const group = groups[index] as TaskGroup<AnyTaskRun>;
       group.scope?.tally.recordSettled(run.status as FinalTaskStatus);
       if (--group.inFlight === 0) {
         const signal = group.scope?.owner.signal;
@@ -87,7 +89,7 @@ export class TaskIndex {
 
   /** Detached work stopped: its task leaves its groups. */
   workStopped(run: AnyTaskRun, groups: readonly TaskGroup<AnyTaskRun>[]): void {
-    for (const group of groups) this.#untrack(run, group);
+    for (let index = 0; index < groups.length; index++) this.#untrack(run, groups[index] as TaskGroup<AnyTaskRun>);
   }
 
   /** A task was refused in a scope: its scopes count it as dropped. */
@@ -159,9 +161,9 @@ export class TaskIndex {
       const key = keyOf(run);
       if (key === undefined) continue;
       const group = index.acquire(key);
+      run.groups = run.groups === undefined ? [group] : [...run.groups, group]; // before it joins the list: its slot
       group.tracked.add(run);
       if (run.outcome === undefined) group.inFlight++;
-      run.groups = run.groups === undefined ? [group] : [...run.groups, group];
     }
     return index;
   }

@@ -88,6 +88,10 @@ export class TaskRun<T> implements TaskHandle<T>, CallerCancellable {
   tags: TaskTags = NO_TASK_TAGS;
   /** The index groups and scopes it belongs to (set by the manager); `undefined` for none. */
   groups: readonly TaskGroup<AnyTaskRun>[] | undefined = undefined;
+  /** Its links in the lists of its groups (see `GroupMembers`). */
+  firstPrevious: AnyTaskRun | undefined = undefined;
+  firstNext: AnyTaskRun | undefined = undefined;
+  moreLinks: (AnyTaskRun | undefined)[] | undefined = undefined;
 
   readonly #host: TaskRunHost;
   /** Monotonic time of creation (`performance.now()`), for durations and ages. */
