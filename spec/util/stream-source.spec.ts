@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Subscription } from 'rxjs';
 import { map } from 'rxjs';
-import { EmissionQueue, StreamSource } from '../../lib/util/stream-source';
+import { EmissionQueue, ObservedSources, StreamSource } from '../../lib/util/stream-source';
 
 /*
  * Pins down StreamSource (lib/util/stream-source.ts), the multicast source behind the manager's streams:
@@ -26,6 +26,29 @@ const failOnSubscriberError = (error: unknown): never => {
 };
 
 describe('StreamSource', () => {
+  it('counts itself in its ObservedSources exactly while it has subscribers, also through complete() and repeated unsubscribes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ source: fc.nat({ max: 2 }), op: fc.constantFrom('subscribe', 'unsubscribe', 'complete') }), { maxLength: 60 }), (ops) => {
+        const watch = new ObservedSources();
+        const sources = [0, 1, 2].map(() => new StreamSource<number>(new EmissionQueue(), watch));
+        const subscriptions: Subscription[][] = [[], [], []];
+        for (const { source, op } of ops) {
+          const target = sources[source] as StreamSource<number>;
+          const held = subscriptions[source] as Subscription[];
+          if (op === 'subscribe') held.push(target.asObservable(failOnSubscriberError).subscribe());
+          else if (op === 'complete') target.complete();
+          else {
+            // also after complete(), and twice: neither may count the source out twice
+            const first = held.shift();
+            first?.unsubscribe();
+            first?.unsubscribe();
+          }
+          expect(watch.count).to.equal(sources.filter((each) => each.observed).length);
+        }
+      }),
+    );
+  });
+
   it('is observed exactly while it has at least one subscriber', () => {
     const source = new StreamSource<number>();
     const values$ = source.asObservable(failOnSubscriberError);
