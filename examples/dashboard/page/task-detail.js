@@ -1,7 +1,7 @@
 // A task's detail (#/task/<id>): every field, its lifecycle timeline with times, its error and stack, and its
 // actions (cancel in flight; "run again" for the dashboard's sample tasks). The server's record (GET tasks/<id>)
 // is read on opening and again when the task's status changes: it has the stack, which the stream does not carry.
-import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { getJson, post } from './api.js';
 import { formatDuration, formatTime, safeJson, STATUS_LABELS } from './format.js';
 import { CancelButton, applyFilters } from './task-list.js';
@@ -22,7 +22,8 @@ export function TaskDetail({ store, state, id }) {
       current = false;
     };
   }, [id, status]);
-  useEffect(() => {
+  // a layout effect: focus moves as the panel appears, not a frame later (a key pressed meanwhile went elsewhere)
+  useLayoutEffect(() => {
     heading.current?.focus();
     const onKey = (event) => event.key === 'Escape' && close();
     window.addEventListener('keydown', onKey);

@@ -1,7 +1,7 @@
 // The tasks: status tabs with their counts, filters (name, run, thread, internal tasks), a text search, and a
 // paged list. Each tab's number is the number of rows it lists under the same filters. A row links to its detail
 // (#/task/<id>).
-import { html, useEffect, useMemo, useState } from '../vendor/preact-htm.js';
+import { html, useEffect, useLayoutEffect, useMemo, useState } from '../vendor/preact-htm.js';
 import { post } from './api.js';
 import { errorText, formatContext, formatDuration, formatInteger, formatTags, formatTime, STATUS_LABELS } from './format.js';
 import { NO_FILTERS, TABS, namesSeen, rowsOf, tabCounts } from './query.js';
@@ -48,7 +48,8 @@ export function TaskList({ store, state }) {
   const [tab, setTab] = useState(initial.tab);
   const [filters, setFilters] = useState({ ...NO_FILTERS, ...initial.filters });
   const [pageIndex, setPageIndex] = useState(initial.page);
-  useEffect(() => writeListState(tab, filters, pageIndex), [tab, filters, pageIndex]);
+  // a layout effect: the address follows a click at once, not after the next paint (a reload meanwhile lost it)
+  useLayoutEffect(() => writeListState(tab, filters, pageIndex), [tab, filters, pageIndex]);
   useEffect(() => {
     const onFilters = (event) => {
       setFilters((previous) => ({ ...previous, ...event.detail }));
