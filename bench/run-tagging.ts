@@ -5,7 +5,7 @@
  * index groups and its scope) against the same outside any run (the floor), interleaved, in the same process, so
  * that both run with the `AsyncLocalStorage` that runs use enabled. Target: at most 1.1x.
  */
-import type { TaskHandle } from '../lib';
+import type { BackgroundTaskManager, TaskHandle } from '../lib';
 import { freshManager, verify } from './support/env';
 import { compared, ratioCheck, timingRow } from './support/report';
 import { interleave, samplesOf, warmupTasks } from './support/runner';
@@ -41,11 +41,29 @@ async function round(tasks: number, inside: boolean): Promise<Timing> {
   }
 }
 
+/** A manager with one scope and one task in it, in flight for the whole measurement (see keepScopeClassesAlive). */
+let keptAlive: BackgroundTaskManager | undefined;
+
+/**
+ * Keeps one scope, its frame and a task of it alive while the rounds run, as a process that runs graphs has some
+ * run in flight. Interleaved rounds otherwise leave the run's classes (scope, group, frame, tags) with no live
+ * instance for a whole round, across the two forced full collections around it, after which V8 drops their maps
+ * and deoptimises the code that depends on them ("weak objects" with `--trace-deopt`): every inside round then
+ * paid for re-optimising the run's code path, a cost a process running graphs does not pay per batch.
+ */
+function keepScopeClassesAlive(): void {
+  if (keptAlive !== undefined) return;
+  keptAlive = freshManager();
+  const scope = keptAlive.scope({ name: 'kept', runId: 'kept', threadId: 'kept' });
+  scope.run(() => keptAlive?.createTask(() => new Promise<never>(() => undefined), { name: 'kept' }), { nodeName: 'kept' });
+}
+
 export const runTagging: Measurement = {
   id: 'run-tagging',
   group: 'runs',
   title: `15. create + settle of ${TASKS.toLocaleString('en-US')} common-case tasks inside a run vs outside (per task)`,
   async run(options: BenchOptions): Promise<MeasurementResult> {
+    keepScopeClassesAlive();
     const warm = Math.max(2_000, warmupTasks(options.quick, TASKS));
     const samples = await interleave(
       [
