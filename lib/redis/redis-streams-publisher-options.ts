@@ -64,8 +64,9 @@ export interface RedisStreamsPublisherOptions extends BasePublisherOptions {
   /**
    * How long an event may take from `publish()` to Redis' acknowledgement, in milliseconds, retries and the wait
    * for a connection included: by then its promise has settled (rejected with a {@link PublishFailedError} when
-   * it was not acknowledged: an event is given up between six and seven tenths of this bound after the call), and
-   * so before its `publishEvent()` task would time out, also on a busy machine. Default `5_000`.
+   * it was not acknowledged: an event still waiting to be sent is given up between six and seven tenths of this
+   * bound after the call, one sent and unanswered fails between seven and eight tenths), and so before its
+   * `publishEvent()` task would time out, also on a busy machine. Default `5_000`.
    */
   readonly publishTimeoutMs?: number;
   /** Where it logs (connection errors, drops, failed appends; each at WARN, at most every ten seconds). Default: the library's logger. */

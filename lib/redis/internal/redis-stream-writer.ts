@@ -15,12 +15,13 @@ import { destroyQuietly, duplicateClient, releaseOwnClient, startConnecting, wai
  * `publishTimeoutMs`, and so before the `publishEvent()` task's own timeout (which would otherwise log one WARN per
  * event during an outage).
  *
- * The sweep that gives entries up is timed to their deadlines, not run on a fixed period: each entry is given up
- * between one sweep gap (a tenth of `publishTimeoutMs`) before its deadline and its deadline, by a timer due three
- * tenths of `publishTimeoutMs` or more before the task's own timer. Node runs due timers in the order they fall
- * due, so on a loaded machine, where both fire late, the sweep still runs first. The margin is that wide because
- * Node times a timer from the event loop's clock, read when the loop last turned: a task started late in a long
- * turn (a hundred started at once on a busy machine: 40 ms here) has a timer that falls due that much early.
+ * The sweep that gives entries up is timed to their deadlines, not run on a fixed period: a waiting entry is
+ * given up between one sweep gap (a tenth of `publishTimeoutMs`) before its deadline and its deadline, a sent one
+ * once its deadline has passed (by the next gap at most), by timers due two tenths of `publishTimeoutMs` or more
+ * before the task's own timer. Node runs due timers in the order they fall due, so on a loaded machine, where both
+ * fire late, the sweep still runs first. The margin is that wide because the task's timer runs from its creation
+ * and its `publish()` call from its start: a hundred tasks created at once on a busy machine started up to 45 ms
+ * after their creation here.
  */
 const GIVE_UP_SHARE = 0.7;
 
@@ -64,8 +65,9 @@ export interface StreamWriterSettings
  * - An append the connection lost before the reply is sent again once it is back, and one Redis refused for a
  *   passing reason (`LOADING`, `BUSY`, `TRYAGAIN`, `OOM`...) again after a pause (50 ms doubling up to 1 s): an
  *   entry may therefore be appended twice (at least once). One refused for good (`WRONGTYPE`...) fails at once.
- * - Each entry is settled within `publishTimeoutMs` of the call: given up between six and seven tenths of it after
- *   the call, dropped when it was never sent, failed when it was (then it may be in the stream).
+ * - Each entry is settled within `publishTimeoutMs` of the call: one waiting is given up between six and seven
+ *   tenths of it after the call, one sent and unanswered fails between seven and eight tenths; dropped when it was
+ *   never sent, failed when it was (then it may be in the stream).
  */
 export class RedisStreamWriter {
   readonly #client: RedisStreamsClient;
@@ -271,7 +273,8 @@ export class RedisStreamWriter {
     if (signal !== undefined) this.#watchAbort(signal, pending);
     if (this.#canSendNow()) this.#send(pending);
     else this.#hold(pending);
-    if (!pending.settled && deadline - this.#sweepGapMs < this.#sweepAt) this.#armSweep(deadline);
+    // armed for a gap before the deadline, whether it was sent or held: a sweep that comes early re-arms
+    if (!pending.settled && deadline - this.#sweepGapMs < this.#sweepAt) this.#armSweep(deadline - this.#sweepGapMs);
   }
 
   #canSendNow(): boolean {
@@ -345,8 +348,6 @@ export class RedisStreamWriter {
         if (!this.#inFlight.delete(pending)) return; // settled meanwhile (timed out, aborted, closed)
         this.#settle(pending, undefined);
         this.#published++;
-        // nothing left to give up: the sweep would only keep the process alive
-        if (this.#inFlight.size === 0 && this.#waiting === 0) this.#disarmSweep();
       },
       (error: unknown) => {
         if (!this.#inFlight.delete(pending)) return;
@@ -415,21 +416,25 @@ export class RedisStreamWriter {
     else this.#giveUp(pending, 'its signal aborted before it was sent');
   }
 
-  /** Settles what waits or is in flight within one sweep gap of its deadline, then arms the next sweep. */
+  /**
+   * Gives up what waits within one sweep gap of its deadline, and fails what was sent and is past its deadline
+   * unanswered; then arms the next sweep.
+   */
   readonly #sweep = (): void => {
-    // Node times a timer from the event loop's clock, read when the loop last turned: a timer armed late in a long
-    // turn fires early by as much on performance.now()'s clock. The sweep counts as run when it was due, so that
-    // it gives up what it was armed for.
+    // A timer may fire a ms before its time on performance.now()'s clock (the two clocks round differently): the
+    // sweep counts as run when it was due, so that it settles what it was armed for.
     const now = Math.max(performance.now(), this.#sweepAt);
     this.#sweepTimer = undefined;
     this.#sweepAt = Infinity;
     this.#lastSweepAt = now;
     const due = now + this.#sweepGapMs;
-    /** The earliest deadline of what is left. */
+    /** When the next sweep is needed: a sent entry's deadline, or a waiting one's less a gap. */
     let next = Infinity;
     let unanswered = 0;
+    // A sent entry fails only once its deadline has passed: Redis may still answer, and an unanswered one resets
+    // the connection, which must not happen to a connection that answers.
     for (const pending of this.#inFlight) {
-      if (pending.deadline <= due) {
+      if (pending.deadline <= now) {
         this.#inFlight.delete(pending);
         this.#fail(pending, `no reply within publishTimeoutMs (${this.#timeoutMs} ms)`);
         unanswered++;
@@ -441,14 +446,14 @@ export class RedisStreamWriter {
     for (const pending of this.#retry) {
       if (pending.settled) continue;
       if (pending.deadline <= due) this.#giveUp(pending, why);
-      else if (pending.deadline < next) next = pending.deadline;
+      else if (pending.deadline - this.#sweepGapMs < next) next = pending.deadline - this.#sweepGapMs;
     }
     if (this.#retry.length > 0 && this.#retry.every((pending) => pending.settled)) this.#retry = [];
     for (let index = this.#heldStart; index < this.#held.length; index++) {
       const pending = this.#held[index] as PendingAppend;
       if (pending.settled) continue;
       if (pending.deadline > due) {
-        next = Math.min(next, pending.deadline); // created in order: the rest are younger
+        next = Math.min(next, pending.deadline - this.#sweepGapMs); // held in order: the rest are younger
         break;
       }
       this.#drop(pending, why);
@@ -471,19 +476,20 @@ export class RedisStreamWriter {
   }
 
   /**
-   * Arms the sweep for an entry whose deadline is `deadline`: one sweep gap before it, and no sooner than one gap
-   * after the last sweep (which gave up everything due within a gap of it), so that it runs by the deadline and at
-   * most once per gap. A sweep already armed for earlier is kept.
+   * Arms the sweep for `at` (`performance.now()`), but no sooner than one gap after the last sweep, so that sweeps
+   * run at most once per gap; a sweep already armed for earlier is kept. A waiting entry asks for one gap before
+   * its deadline (the last sweep gave up everything due within a gap of it, so the next one comes by the
+   * deadline), a sent one for its deadline.
    */
-  #armSweep(deadline: number): void {
-    if (this.#timeoutMs === Infinity || this.#closed) return;
-    const at = Math.max(deadline - this.#sweepGapMs, this.#lastSweepAt + this.#sweepGapMs);
-    if (at >= this.#sweepAt) return;
+  #armSweep(at: number): void {
+    if (this.#timeoutMs === Infinity) return;
+    const when = Math.max(at, this.#lastSweepAt + this.#sweepGapMs);
+    if (when >= this.#sweepAt) return;
     clearTimeout(this.#sweepTimer);
-    this.#sweepAt = at;
+    this.#sweepAt = when;
     // Not unref()'d: an entry waiting to be settled keeps the process alive until it is (publishTimeoutMs at most),
     // so that `await publish()` never ends with the process instead of settling.
-    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, at - performance.now()));
+    this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, when - performance.now()));
   }
 
   #disarmSweep(): void {
@@ -559,6 +565,8 @@ export class RedisStreamWriter {
   #settle(pending: PendingAppend, failure: PublishFailedError | undefined): void {
     this.#unwatchAbort(pending);
     pending.settle(failure);
+    // nothing left to give up: the sweep would only keep the process alive
+    if (this.#sweepTimer !== undefined && this.#inFlight.size === 0 && this.#waiting === 0) this.#disarmSweep();
     if (this.#progress !== undefined) {
       this.#progress.resolve();
       this.#progress = undefined;

@@ -80,6 +80,91 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
     await closing;
   });
 
+  /** A writer on `fake`, with its connection borrowed or its own. */
+  function writerOn(fake: FakeRedisClient, settings: { publishTimeoutMs: number; closeTimeoutMs?: number; own?: boolean }): RedisStreamWriter {
+    return new RedisStreamWriter({
+      stream: 's',
+      maxLen: 0,
+      maxBuffered: 100,
+      closeTimeoutMs: settings.closeTimeoutMs ?? 100,
+      publishTimeoutMs: settings.publishTimeoutMs,
+      logger: new GuardedLogger(capturingLogger('silent').logger, Redactor.DEFAULT),
+      connection: { kind: settings.own === true ? 'own' : 'borrowed', client: fake.asClient() },
+      label: 'writer',
+    });
+  }
+
+  /** When (fake ms) `promise` settles, ticking 10 ms at a time up to `limit`; `undefined` if it did not. */
+  async function settledAt(promise: Promise<unknown>, limit: number): Promise<number | undefined> {
+    let at: number | undefined;
+    promise.then(
+      () => (at = clock.now),
+      () => (at = clock.now),
+    );
+    while (at === undefined && clock.now < limit) await clock.tickAsync(10);
+    return at;
+  }
+
+  it('gives up what waits by its deadline also while close() waits (closeTimeoutMs longer than publishTimeoutMs)', async () => {
+    const fake = new FakeRedisClient(); // never connected
+    // close() waits on a real AbortSignal.timeout(closeTimeoutMs): kept short, and still over 0.6 x publishTimeoutMs
+    const writer = writerOn(fake, { publishTimeoutMs: 200, closeTimeoutMs: 400 });
+    const first = writer.append(['n', 'first']);
+    first.catch(() => undefined);
+    await clock.tickAsync(60);
+    const second = writer.append(['n', 'second']);
+    await clock.tickAsync(10);
+    const closing = writer.close();
+    // given up between six and seven tenths of publishTimeoutMs after its call, at 60 ms: by 200 ms
+    const at = await settledAt(second, 1_000);
+    expect(at, 'when the second entry was given up (ms)').to.be.within(170, 200);
+    expect(await second.then(() => 'resolved', (error: PublishFailedError) => error.outcome)).to.equal('dropped');
+    await closing;
+    expect(clock.countTimers(), 'timers left after close()').to.equal(0);
+  });
+
+  it('fails a sent entry only once its deadline passed: a batch sent just before its notAfter is answered, and the connection is kept', async () => {
+    const fake = new FakeRedisClient();
+    fake.goOnline();
+    const writer = writerOn(fake, { publishTimeoutMs: 5_000, own: true }); // a sweep gap of 500 ms
+    const batch = writer.appendBatch([['n', 'a'], ['n', 'b']], performance.now() + 100);
+    await clock.tickAsync(60); // Redis is slow, not hung
+    fake.answerAll();
+    await batch;
+    expect(writer.stats).to.include({ published: 2, failed: 0, dropped: 0 });
+    expect(fake.destroyCalls, 'the connection was not reset').to.equal(0);
+    expect(clock.countTimers(), 'no sweep left armed once nothing waits').to.equal(0);
+  });
+
+  it('fails a sent entry that gets no answer once its deadline passed, before publishTimeoutMs', async () => {
+    const fake = new FakeRedisClient();
+    fake.goOnline();
+    const writer = writerOn(fake, { publishTimeoutMs: 1_000 });
+    const at = await settledAt(writer.append(['n', 'unanswered']), 5_000);
+    // sent entries fail between seven and eight tenths of publishTimeoutMs
+    expect(at, 'when it failed (ms)').to.be.within(700, 800);
+    expect(writer.stats).to.include({ failed: 1 });
+  });
+
+  it('leaves no sweep armed once the last entry settled, however it settled (refused, aborted, answered)', async () => {
+    const fake = new FakeRedisClient();
+    fake.goOnline();
+    const writer = writerOn(fake, { publishTimeoutMs: 5_000 });
+    const refused = writer.append(['n', 'refused']);
+    fake.commands[0]?.reply.reject(new ErrorReply('WRONGTYPE Operation against a key holding the wrong kind of value'));
+    await refused.catch(() => undefined);
+    expect(clock.countTimers(), 'after a refusal').to.equal(0);
+    const controller = new AbortController();
+    const aborted = writer.append(['n', 'aborted'], controller.signal);
+    controller.abort();
+    await aborted.catch(() => undefined);
+    expect(clock.countTimers(), 'after an abort').to.equal(0);
+    const answered = writer.append(['n', 'answered']);
+    fake.answerAll();
+    await answered;
+    expect(clock.countTimers(), 'after an answer').to.equal(0);
+  });
+
   it('whatever the connection does: the counts add up after every step, and each append ends in exactly one of them', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { maxLength: 60 }), fc.integer({ min: 0, max: 4 }), async (steps, maxBuffered) => {
