@@ -386,6 +386,8 @@ export class RedisStreamWriter {
       this.#giveUp(oldest, `Redis is not connected and ${this.#maxBuffered} events are already held (maxBuffered)`);
     }
     this.#enqueue(this.#retry, pending);
+    // giving the oldest up above may have disarmed the sweep (nothing else waited): this entry needs one
+    this.#armSweep(pending.deadline - this.#sweepGapMs);
     // Sent again after a pause (a refusal, or an error the connection has not noticed yet): nothing is sent before
     // it, so that order holds and a storm of new entries cannot resend the queue each time. After a reconnection,
     // 'ready' sends it at once.

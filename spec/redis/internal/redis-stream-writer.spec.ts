@@ -81,11 +81,11 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
   });
 
   /** A writer on `fake`, with its connection borrowed or its own. */
-  function writerOn(fake: FakeRedisClient, settings: { publishTimeoutMs: number; closeTimeoutMs?: number; own?: boolean }): RedisStreamWriter {
+  function writerOn(fake: FakeRedisClient, settings: { publishTimeoutMs: number; closeTimeoutMs?: number; own?: boolean; maxBuffered?: number }): RedisStreamWriter {
     return new RedisStreamWriter({
       stream: 's',
       maxLen: 0,
-      maxBuffered: 100,
+      maxBuffered: settings.maxBuffered ?? 100,
       closeTimeoutMs: settings.closeTimeoutMs ?? 100,
       publishTimeoutMs: settings.publishTimeoutMs,
       logger: new GuardedLogger(capturingLogger('silent').logger, Redactor.DEFAULT),
@@ -144,6 +144,22 @@ describe('RedisStreamWriter (property: every entry is counted once and settles w
     // sent entries fail between seven and eight tenths of publishTimeoutMs
     expect(at, 'when it failed (ms)').to.be.within(700, 800);
     expect(writer.stats).to.include({ failed: 1 });
+  });
+
+  it('still gives up an entry queued to be sent again after the one it pushed out of a full buffer was the last to wait', async () => {
+    const fake = new FakeRedisClient();
+    fake.goOnline();
+    const writer = writerOn(fake, { publishTimeoutMs: 1_000, maxBuffered: 1 });
+    const sent = writer.append(['n', 'sent']); // in flight, deadline at 700 ms
+    fake.goOffline();
+    const held = writer.appendBatch([['n', 'held']], performance.now() + 300); // waits, with an earlier deadline
+    await clock.tickAsync(10);
+    // the connection drops with the first unanswered: to be sent again, it pushes the held one out of the buffer
+    fake.commands[0]?.reply.reject(new Error('Socket closed unexpectedly'));
+    await held;
+    const at = await settledAt(sent, 5_000);
+    expect(at, 'when the entry to be sent again was given up (ms)').to.be.within(600, 700);
+    expect(writer.stats).to.include({ dropped: 1, failed: 1 });
   });
 
   it('leaves no sweep armed once the last entry settled, however it settled (refused, aborted, answered)', async () => {
