@@ -15,7 +15,7 @@ export interface GroupMember<M extends GroupMember<M>> {
 
 /**
  * The tasks of one group, in the order they joined it: a doubly linked list through the tasks' own fields.
- * Adding, removing and `has` cost O(the task's number of groups); iterating costs O(members). A member may be
+ * Adding and removing cost O(the task's number of groups); iterating costs O(members). A member may be
  * removed while the list is iterated only if it is the one just given.
  */
 export class GroupMembers<M extends GroupMember<M>> {
