@@ -13,7 +13,7 @@ import {
   type EventModel,
   type StreamEntry,
 } from '../../lib';
-import { capturingLogger } from '../support/helpers';
+import { capturingLogger, useCleanups } from '../support/helpers';
 import {
   adminClient,
   CLOSED_PORT_URL,
@@ -185,18 +185,12 @@ describe('Redis outages', () => {
   });
 
   describe('Redis down for the whole test (nothing listens on the port)', () => {
-    /**
-     * What a test opened, released after it whatever happened: a publisher a failed test left open would go on
-     * reconnecting, and its timers would land in the tests after it.
-     */
-    const toRelease: (() => Promise<unknown>)[] = [];
+    /** What a test opened, released after it whatever happened (see useCleanups). */
+    const defer = useCleanups();
     function releasedAfter<T>(resource: T, release: (resource: T) => Promise<unknown>): T {
-      toRelease.push(() => release(resource));
+      defer(() => release(resource));
       return resource;
     }
-    afterEach(async () => {
-      for (const release of toRelease.splice(0).reverse()) await release().catch(() => undefined);
-    });
 
     it('publishing never blocks, the memory held stays bounded, and every event is counted as dropped within publishTimeoutMs', async function () {
       this.timeout(20_000);

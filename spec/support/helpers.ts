@@ -123,3 +123,29 @@ export function stackFramesArgument(error: Error): string {
   const header = error.message === '' ? error.name : `${error.name}: ${error.message}`;
   return `\n${stack.startsWith(header) ? stack.slice(header.length).replace(/^\n/, '') : stack}`;
 }
+
+/**
+ * Registers, in the calling `describe`, an `afterEach` that runs what each test deferred, last first, whatever
+ * happened in the test: a resource a failed test left open (a publisher reconnecting, a server listening) would
+ * outlive it, and its timers would land in the tests after it. Every cleanup runs; the first one that throws fails
+ * the hook.
+ *
+ * @returns the function a test defers a cleanup with.
+ */
+export function useCleanups(): (cleanup: () => unknown) => void {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    const failures: unknown[] = [];
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  });
+  return (cleanup) => {
+    cleanups.push(cleanup);
+  };
+}

@@ -11,7 +11,7 @@ import {
 } from '../../lib';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { capturingLogger, deferred, nextTurn, thrownBy, untilAborted, useFakeClock } from '../support/helpers';
+import { capturingLogger, deferred, nextTurn, thrownBy, untilAborted, useCleanups, useFakeClock } from '../support/helpers';
 import { asResponse, FakeResponse, fakeRequest } from './support/fake-response';
 import {
   eventually,
@@ -40,11 +40,7 @@ const seqOf = (id: string | undefined): number => Number(String(id).split('-')[1
 const withSeq = (id: string | undefined, seq: number): string => `${String(id).split('-')[0]}-${seq}`;
 
 describe('toServerSentEvents()', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const defer = useCleanups();
 
   async function setup(options: ServerSentEventsOptions = {}): Promise<Fixture> {
     const manager = new BackgroundTaskManager({ logger: capturingLogger('silent').logger });
@@ -53,13 +49,13 @@ describe('toServerSentEvents()', () => {
       if (req.url === '/events') return handler(req, res);
       res.writeHead(404).end();
     });
-    cleanups.push(() => manager.shutdown({ timeoutMs: 1_000 }).then(() => undefined));
-    cleanups.push(() => server.close());
-    cleanups.push(() => handler.close());
+    defer(() => manager.shutdown({ timeoutMs: 1_000 }).then(() => undefined));
+    defer(() => server.close());
+    defer(() => handler.close());
     const url = `${server.url}/events`;
     const connect = async (headers: Record<string, string> = {}): Promise<SseStream> => {
       const stream = await openSse(url, headers);
-      cleanups.push(() => stream.close());
+      defer(() => stream.close());
       return stream;
     };
     return { manager, handler, server, url, connect };
