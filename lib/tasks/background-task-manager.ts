@@ -308,8 +308,9 @@ export class BackgroundTaskManager implements AsyncDisposable {
     const frame = ambientFrames.getStore();
     if (frame !== undefined) {
       if (explicit === undefined) {
-        tags = tagsOf(frame);
-        scope = ownScope(frame, this);
+        // The common case first, without a call: code running in a scope of this manager, its node name fixed.
+        tags = frame.nodeName === undefined ? frame.tags : tagsOf(frame);
+        scope = frame.scope.owner === this ? frame.scope : ownScope(frame.parent, this);
       } else {
         // the node's name too, when the code runs in that very scope; its own run and thread otherwise
         tags = frame.scope === explicit ? tagsOf(frame) : explicit.tags;
@@ -339,7 +340,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
     this.#tally.recordCreated();
     if (tags !== NO_TASK_TAGS || scope !== undefined || this.#index.indexesNames) {
       run.tags = tags;
-      const groups = this.#index.groupsFor(name, tags, scope);
+      // Until a call filters by run, thread or name there is no index to join: only the scope's groups.
+      const groups = this.#index.anyIndex ? this.#index.groupsFor(name, tags, scope) : scope?.groups;
       if (groups !== undefined) {
         run.groups = groups;
         this.#index.added(run, groups);
@@ -368,7 +370,7 @@ export class BackgroundTaskManager implements AsyncDisposable {
     // it, or made room.
     if (full && this.#inFlight.size > this.#maxPendingTasks) this.#shedOldest(run);
     // A scope whose signal has aborted cancels its new tasks at once, as an aborted caller's signal does.
-    if (scope !== undefined && run.outcome === undefined) {
+    if (scope !== undefined && scope.signalled && run.outcome === undefined) {
       const aborted = scope.abortedSignal();
       if (aborted !== undefined) run.cancelFromCaller(aborted.reason);
     }
@@ -807,7 +809,13 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
-    if (groups !== undefined) notifyGroupWatchers(groups, (watcher) => watcher.taskSettled(run));
+    // (A loop, not notifyGroupWatchers: no closure per settled task for the common case of no watchers.)
+    if (groups !== undefined) {
+      for (let index = 0; index < groups.length; index++) {
+        const watchers = (groups[index] as TaskGroup<AnyTaskRun>).watchers;
+        if (watchers.size > 0) for (const watcher of watchers) watcher.taskSettled(run);
+      }
+    }
     if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
     this.#log.settled(run);
   }

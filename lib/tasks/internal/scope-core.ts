@@ -37,8 +37,11 @@ export class ScopeCore implements GroupOwner {
   /** Cancels the scope's tasks in flight with the signal's reason (set by the manager). */
   readonly #cancel: (reason: unknown) => void;
   #closed = false;
-  /** Whether it or an ancestor was given a signal (most scopes are not: nothing to look at per task). */
-  readonly #signalled: boolean;
+  /**
+   * Whether it or an ancestor was given a signal: most are not, and then a task created in it has no signal to
+   * look at (a field, read on every task creation in a scope, before calling {@link abortedSignal}).
+   */
+  readonly signalled: boolean;
 
   constructor(init: {
     owner: object;
@@ -62,13 +65,12 @@ export class ScopeCore implements GroupOwner {
     this.group = new TaskGroup({ owner: this, tally: new TaskTally(), events: init.events, counts: init.counts });
     this.groups = init.parent === undefined ? [this.group] : [this.group, ...init.parent.groups];
     this.#cancel = init.cancel;
-    this.#signalled = init.signal !== undefined || (init.parent !== undefined && init.parent.#signalled);
+    this.signalled = init.signal !== undefined || (init.parent !== undefined && init.parent.signalled);
   }
 
   /** Whether it, or one of its ancestors, was closed: it accepts no tasks. */
   get closed(): boolean {
-    for (let scope: ScopeCore | undefined = this; scope !== undefined; scope = scope.parent) if (scope.#closed) return true;
-    return false;
+    return this.#closed || (this.parent !== undefined && this.parent.closed);
   }
 
   markClosed(): void {
@@ -77,7 +79,7 @@ export class ScopeCore implements GroupOwner {
 
   /** The signal of this scope or an ancestor that has aborted, if any: a task created in it is cancelled at once. */
   abortedSignal(): AbortSignal | undefined {
-    if (!this.#signalled) return undefined;
+    if (!this.signalled) return undefined;
     for (let scope: ScopeCore | undefined = this; scope !== undefined; scope = scope.parent) {
       if (scope.signal?.aborted === true) return scope.signal;
     }

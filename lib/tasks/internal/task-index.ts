@@ -41,6 +41,11 @@ export class TaskIndex {
   #byRun: GroupIndex<AnyTaskRun> | undefined;
   #byThread: GroupIndex<AnyTaskRun> | undefined;
   #byName: GroupIndex<AnyTaskRun> | undefined;
+  /**
+   * Whether any of the indexes was built: until then a task joins no index group, only its scope's, and
+   * {@link groupsFor} need not be asked (a field, read on every task creation in a scope).
+   */
+  anyIndex = false;
 
   /** The groups a task named `name`, with `tags`, in `scope`, belongs to; `undefined` for none. */
   groupsFor(name: string, tags: TaskTags, scope: ScopeCore | undefined): readonly TaskGroup<AnyTaskRun>[] | undefined {
@@ -65,24 +70,22 @@ export class TaskIndex {
       const group = groups[index] as TaskGroup<AnyTaskRun>;
       group.tracked.add(run);
       if (group.watchers.size > 0) for (const watcher of group.watchers) watcher.taskAdded?.(run);
-      group.scope?.tally.recordCreated();
-      if (group.inFlight++ === 0) {
-        const signal = group.scope?.owner.signal;
-        if (signal !== undefined) callerSignalLinks.link(signal, (group.scope as NonNullable<TaskGroup<AnyTaskRun>['scope']>).owner);
-      }
+      const parts = group.scope;
+      if (parts !== undefined) parts.tally.recordCreated();
+      // A scope's signal is linked while the scope has tasks in flight.
+      if (group.inFlight++ === 0 && parts !== undefined && parts.owner.signal !== undefined) callerSignalLinks.link(parts.owner.signal, parts.owner);
     }
   }
 
   /** A task reached its final status; detached work stays tracked until it stops. */
   settled(run: AnyTaskRun, groups: readonly TaskGroup<AnyTaskRun>[]): void {
     const detached = run.workRunning;
+    const status = run.status as FinalTaskStatus;
     for (let index = 0; index < groups.length; index++) {
       const group = groups[index] as TaskGroup<AnyTaskRun>;
-      group.scope?.tally.recordSettled(run.status as FinalTaskStatus);
-      if (--group.inFlight === 0) {
-        const signal = group.scope?.owner.signal;
-        if (signal !== undefined) callerSignalLinks.unlink(signal, (group.scope as NonNullable<TaskGroup<AnyTaskRun>['scope']>).owner);
-      }
+      const parts = group.scope;
+      if (parts !== undefined) parts.tally.recordSettled(status);
+      if (--group.inFlight === 0 && parts !== undefined && parts.owner.signal !== undefined) callerSignalLinks.unlink(parts.owner.signal, parts.owner);
       if (!detached) this.#untrack(run, group);
     }
   }
@@ -111,6 +114,7 @@ export class TaskIndex {
     if (runId !== undefined && this.#byRun === undefined) this.#byRun = this.#build(tracked(), (run) => run.tags.runId);
     if (threadId !== undefined && this.#byThread === undefined) this.#byThread = this.#build(tracked(), (run) => run.tags.threadId);
     if (name !== undefined && this.#byName === undefined) this.#byName = this.#build(tracked(), (run) => run.name);
+    this.anyIndex = this.#byRun !== undefined || this.#byThread !== undefined || this.#byName !== undefined;
     const made: TaskGroup<AnyTaskRun>[] = [];
     const lookUp = (index: GroupIndex<AnyTaskRun>, key: string | undefined): TaskGroup<AnyTaskRun> | undefined | null => {
       if (key === undefined) return undefined;
