@@ -13,8 +13,9 @@
  *   printed): on a machine busy with other processes, the CPU-time ratio is the steadier one.
  * - `--rounds=N`: N timed rounds for every measurement, overriding the defaults.
  *
- * Every measurement compares interleaved cases (A, B, A, B...) measured in this same run, a full GC before each
- * run, and reports medians. Needs `node --expose-gc` (the npm script passes it).
+ * Every measurement compares interleaved cases measured in this same run (A, B, then B, A, round after round), a
+ * full GC before each run, and reports medians; a time target is judged on the median of the rounds' ratios.
+ * Needs `node --expose-gc` (the npm script passes it).
  */
 import os from 'node:os';
 import { commonCase } from './common-case';
@@ -134,7 +135,8 @@ async function main(): Promise<void> {
     `mode: ${cli.options.quick ? 'quick (smoke run: 1 round each, figures indicative only)' : 'full'}` +
       `${cli.options.rounds !== undefined ? `, ${cli.options.rounds} rounds each` : ''}; ` +
       `time targets judged on ${cli.options.clock === 'wall' ? 'the wall clock' : 'CPU time'}; ` +
-      'medians over interleaved rounds, full GC before every run; per-task cost in ns, ratios of medians\n',
+      'medians over interleaved rounds (order alternating), full GC before every run; per-task cost in ns; table ratios are ' +
+      'ratios of medians, targets are judged on the median of the rounds\' ratios\n',
   );
 
   const startedAt = performance.now();
@@ -178,9 +180,9 @@ async function main(): Promise<void> {
   console.log(indent(table(['target', 'result', 'measured', 'target', 'other clock', 'detail'], rows, ['left', 'left', 'right', 'left', 'right'])));
   console.log(
     cli.options.clock === 'wall'
-      ? '\nTime targets are judged on wall-clock medians. "other clock" is the same ratio on the process\'s CPU time, which\n' +
+      ? '\nTime targets are judged on the median of the rounds\' wall-clock ratios. "other clock" is the same ratio on the process\'s CPU time, which\n' +
           'the machine\'s other load hardly touches: when the two disagree, the machine was busy (rerun, or judge with --cpu).'
-      : '\nTime targets are judged on CPU-time medians (--cpu); "other clock" is the same ratio on the wall clock.',
+      : '\nTime targets are judged on the median of the rounds\' CPU-time ratios (--cpu); "other clock" is the same ratio on the wall clock.',
   );
   console.log(`\n${total - failed} of ${total} targets met${failed > 0 ? `, ${failed} missed` : ''}.`);
   if (cli.strict && failed > 0) process.exitCode = 1;

@@ -17,8 +17,11 @@ export interface InterleaveOptions {
 }
 
 /**
- * Runs the cases interleaved, A, B, A, B... (A, B, C, A, B, C... for three), a full GC before every run,
- * so that every case sees the same heap and machine state over the run. Warm-ups first, one per case.
+ * Runs the cases interleaved, a full GC before every run, so that every case sees the same heap and machine
+ * state over the run. The order alternates from round to round, A, B, then B, A (A, B, C, then C, B, A for
+ * three), so that no case always runs first, or always right after another: whatever one run leaves behind
+ * for the next (work the collector still has to do, a cooling JIT, the machine's other load) falls on each
+ * case alike. Warm-ups first, one per case.
  *
  * @returns the samples of each case, in round order, by label.
  */
@@ -31,7 +34,7 @@ export async function interleave<T>(cases: readonly BenchCase<T>[], options: Int
   }
   for (let round = 0; round < options.rounds; round++) {
     progress(`${options.title}: round ${round + 1}/${options.rounds}`);
-    for (const benchCase of cases) {
+    for (const benchCase of round % 2 === 0 ? cases : [...cases].reverse()) {
       await fullGc(1);
       samples.get(benchCase.label)?.push(await benchCase.run());
     }

@@ -19,12 +19,22 @@ export function max(values: readonly number[]): number {
 }
 
 /**
- * The median of the round-by-round ratios `a[i] / b[i]` of two interleaved series: each pair ran back to
- * back, so this ratio is the least sensitive to the machine's state drifting during the run.
+ * The `q` quantile of `values` (0 <= q <= 1), interpolated between the two nearest ranks; NaN when empty.
+ * `quantile(values, 0.5)` is the {@link median}.
  */
-export function pairedMedianRatio(a: readonly number[], b: readonly number[]): number {
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  return (sorted[below] as number) + ((sorted[above] as number) - (sorted[below] as number)) * (position - below);
+}
+
+/** The round-by-round ratios `a[i] / b[i]` of two interleaved series (each pair ran back to back). */
+export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
   const count = Math.min(a.length, b.length);
   const ratios: number[] = [];
   for (let i = 0; i < count; i++) ratios.push((a[i] as number) / (b[i] as number));
-  return median(ratios);
+  return ratios;
 }
