@@ -49,7 +49,7 @@ export const shutdown: Measurement = {
         { ...floorRow, extra: total(floor, floorRow.median) },
         { ...compared(managerRow, floorRow, 'floor'), extra: total(manager, managerRow.median) },
       ],
-      checks: [{ ...check, detail: `${duration(managerRow.median * TASKS)} vs ${duration(floorRow.median * TASKS)} for ${TASKS.toLocaleString('en-US')} tasks` }],
+      checks: [{ ...check, detail: `${check.detail}; ${duration(managerRow.median * TASKS)} vs ${duration(floorRow.median * TASKS)} for ${TASKS.toLocaleString('en-US')} tasks` }],
       notes: [],
     };
   },

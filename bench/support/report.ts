@@ -47,14 +47,8 @@ export function figure(value: number, unit: ResultRow['unit']): string {
  * ratio on the other clock (CPU time being the figure least sensitive to other processes).
  */
 export function ratioCheck(name: string, subject: readonly Timing[], base: readonly Timing[], limit: number, clock: Clock): TargetCheck {
-  const read = (timing: Timing, which: Clock): number => (which === 'wall' ? timing.wallNs : timing.cpuNs);
   const medianOf = (timings: readonly Timing[], which: Clock): number => median(timings.map((timing) => read(timing, which)));
-  const roundsOn = (which: Clock): number[] =>
-    pairedRatios(
-      subject.map((timing) => read(timing, which)),
-      base.map((timing) => read(timing, which)),
-    );
-  const rounds = roundsOn(clock);
+  const rounds = roundRatios(subject, base, clock);
   const measured = median(rounds);
   const other: Clock = clock === 'wall' ? 'cpu' : 'wall';
   const spread = rounds.length >= 4 ? `; middle half of rounds ${ratio(quantile(rounds, 0.25))}-${ratio(quantile(rounds, 0.75))}` : '';
@@ -65,7 +59,23 @@ export function ratioCheck(name: string, subject: readonly Timing[], base: reado
     detail:
       `median of ${rounds.length} rounds' ratios on the ${clock} clock; ${clock} ${duration(medianOf(subject, clock))} vs ` +
       `${duration(medianOf(base, clock))}, ratio of medians ${ratio(medianOf(subject, clock) / medianOf(base, clock))}${spread}`,
-    otherClock: `${other} ${ratio(median(roundsOn(other)))}`,
+    otherClock: `${other} ${ratio(pairedMedian(subject, base, other))}`,
     pass: measured <= limit,
   };
+}
+
+/** The median of the round-by-round ratios `subject[i] / base[i]` on `clock`: the figure {@link ratioCheck} judges. */
+export function pairedMedian(subject: readonly Timing[], base: readonly Timing[], clock: Clock): number {
+  return median(roundRatios(subject, base, clock));
+}
+
+function roundRatios(subject: readonly Timing[], base: readonly Timing[], clock: Clock): number[] {
+  return pairedRatios(
+    subject.map((timing) => read(timing, clock)),
+    base.map((timing) => read(timing, clock)),
+  );
+}
+
+function read(timing: Timing, clock: Clock): number {
+  return clock === 'wall' ? timing.wallNs : timing.cpuNs;
 }

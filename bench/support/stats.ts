@@ -20,9 +20,11 @@ export function max(values: readonly number[]): number {
 
 /**
  * The `q` quantile of `values` (0 <= q <= 1), interpolated between the two nearest ranks; NaN when empty.
+ * Throws a `RangeError` for a `q` outside [0, 1].
  * `quantile(values, 0.5)` is the {@link median}.
  */
 export function quantile(values: readonly number[], q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`Expected \`q\` to be between 0 and 1, got ${q}`);
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const position = (sorted.length - 1) * q;

@@ -114,7 +114,6 @@ export class TaskIndex {
     if (runId !== undefined && this.#byRun === undefined) this.#byRun = this.#build(tracked(), (run) => run.tags.runId);
     if (threadId !== undefined && this.#byThread === undefined) this.#byThread = this.#build(tracked(), (run) => run.tags.threadId);
     if (name !== undefined && this.#byName === undefined) this.#byName = this.#build(tracked(), (run) => run.name);
-    this.anyIndex = this.#byRun !== undefined || this.#byThread !== undefined || this.#byName !== undefined;
     const made: TaskGroup<AnyTaskRun>[] = [];
     const lookUp = (index: GroupIndex<AnyTaskRun>, key: string | undefined): TaskGroup<AnyTaskRun> | undefined | null => {
       if (key === undefined) return undefined;
@@ -161,6 +160,7 @@ export class TaskIndex {
   /** An index of the tasks tracked now by `keyOf` (those without a key left out); each task joins its group. */
   #build(tracked: Iterable<AnyTaskRun>, keyOf: (run: AnyTaskRun) => string | undefined): GroupIndex<AnyTaskRun> {
     const index = new GroupIndex<AnyTaskRun>();
+    this.anyIndex = true; // before its first task joins it: from now on, every new task is looked up
     for (const run of tracked) {
       const key = keyOf(run);
       if (key === undefined) continue;
