@@ -17,8 +17,8 @@ import { commonWork } from './support/workloads';
 
 const TASKS = 20_000;
 /**
- * Timed rounds by default: a round's inside/outside ratio strays widely on a 2-core machine (its middle half
- * spanned 0.97x-1.15x over 61 rounds), so nine rounds left the median of the ratios about 5% either way, as
+ * Timed rounds by default: a round's inside/outside ratio strays widely on a 2-core machine (the middle half
+ * of 61 rounds spans about 0.95x-1.16x), so nine rounds left the median of the ratios about 5% either way, as
  * much as the cost measured; 61 rounds (about 15 s) bring that to about 2%.
  */
 const ROUNDS = 61;

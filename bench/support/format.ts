@@ -29,6 +29,11 @@ export function ratio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : String(value);
 }
 
+/** A ratio to three decimals, for a figure judged against a target: `1.0994` → `"1.099x"` (never a rounded "1.10x"). */
+export function preciseRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(3)}x` : String(value);
+}
+
 /** A percentage given as a fraction: `0.012` → `"+1.2%"`. */
 export function percent(fraction: number): string {
   if (!Number.isFinite(fraction)) return String(fraction);

@@ -1,5 +1,5 @@
 /** Turns samples into the rows and target checks that `bench/index.ts` prints. */
-import { bytes, duration, ratio } from './format';
+import { bytes, duration, preciseRatio, ratio } from './format';
 import { max, median, min, pairedRatios, quantile } from './stats';
 import type { Timing } from './timing';
 import type { Clock, ResultRow, TargetCheck } from './types';
@@ -41,8 +41,10 @@ export function figure(value: number, unit: ResultRow['unit']): string {
  * on `clock`: each round ran the two cases back to back (in alternating order, see `interleave`), so each ratio
  * compares two runs made in the same machine state, and their median is the figure least sensitive to the
  * machine's speed drifting during the run. (The ratio of the two cases' own medians, judged before, pairs a
- * median from one part of the run with one from another: over 61 rounds of measurement 15 on a 2-core machine
- * it strayed from 1.00x to 1.12x between runs whose paired medians stayed within 1.04x-1.08x.) Given alongside:
+ * median from one part of the run with one from another: over twelve runs of measurement 15, 61 rounds each,
+ * on a 2-core machine, it strayed from 0.99x to 1.13x while their paired medians stayed within 1.01x-1.08x.)
+ * The judged figure is printed to three decimals, so that a printed figure never hides which side of the limit
+ * it fell on. Given alongside:
  * that ratio of medians, the middle half of the rounds' ratios (how far one round strays), and the paired
  * ratio on the other clock (CPU time being the figure least sensitive to other processes).
  */
@@ -54,7 +56,7 @@ export function ratioCheck(name: string, subject: readonly Timing[], base: reado
   const spread = rounds.length >= 4 ? `; middle half of rounds ${ratio(quantile(rounds, 0.25))}-${ratio(quantile(rounds, 0.75))}` : '';
   return {
     name,
-    measured: ratio(measured),
+    measured: preciseRatio(measured),
     target: `<= ${ratio(limit)}`,
     detail:
       `median of ${rounds.length} rounds' ratios on the ${clock} clock; ${clock} ${duration(medianOf(subject, clock))} vs ` +

@@ -33,10 +33,18 @@ export function quantile(values: readonly number[], q: number): number {
   return (sorted[below] as number) + ((sorted[above] as number) - (sorted[below] as number)) * (position - below);
 }
 
-/** The round-by-round ratios `a[i] / b[i]` of two interleaved series (each pair ran back to back). */
+/**
+ * The round-by-round ratios `a[i] / b[i]` of two interleaved series (each pair ran back to back). Throws a
+ * `RangeError` when the series differ in length or a ratio is not a finite number: a round that is missing or
+ * measured nothing is not a sample to judge by.
+ */
 export function pairedRatios(a: readonly number[], b: readonly number[]): number[] {
-  const count = Math.min(a.length, b.length);
+  if (a.length !== b.length) throw new RangeError(`Expected two series of the same length, got ${a.length} and ${b.length} rounds`);
   const ratios: number[] = [];
-  for (let i = 0; i < count; i++) ratios.push((a[i] as number) / (b[i] as number));
+  for (let i = 0; i < a.length; i++) {
+    const value = (a[i] as number) / (b[i] as number);
+    if (!Number.isFinite(value)) throw new RangeError(`Expected round ${i + 1} to give a finite ratio, got ${a[i]} / ${b[i]}`);
+    ratios.push(value);
+  }
   return ratios;
 }
