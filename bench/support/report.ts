@@ -59,7 +59,7 @@ export function ratioCheck(name: string, subject: readonly Timing[], base: reado
     measured: preciseRatio(measured),
     target: `<= ${ratio(limit)}`,
     detail:
-      `median of ${rounds.length} rounds' ratios on the ${clock} clock; ${clock} ${duration(medianOf(subject, clock))} vs ` +
+      `median of ${rounds.length === 1 ? "1 round's ratio" : `${rounds.length} rounds' ratios`} on the ${clock} clock; ${clock} ${duration(medianOf(subject, clock))} vs ` +
       `${duration(medianOf(base, clock))}, ratio of medians ${ratio(medianOf(subject, clock) / medianOf(base, clock))}${spread}`,
     otherClock: `${other} ${ratio(pairedMedian(subject, base, other))}`,
     pass: measured <= limit,
