@@ -44,9 +44,8 @@ export function figure(value: number, unit: ResultRow['unit']): string {
  * median from one part of the run with one from another: over twelve runs of measurement 15, 61 rounds each,
  * on a 2-core machine, it strayed from 0.99x to 1.13x while their paired medians stayed within 1.01x-1.08x.)
  * The judged figure is printed to three decimals, so that a printed figure never hides which side of the limit
- * it fell on. Given alongside:
- * that ratio of medians, the middle half of the rounds' ratios (how far one round strays), and the paired
- * ratio on the other clock (CPU time being the figure least sensitive to other processes).
+ * it fell on. Given alongside: that ratio of medians, the middle half of the rounds' ratios (how far one round
+ * strays), and the paired ratio on the other clock (CPU time being the figure least sensitive to other processes).
  */
 export function ratioCheck(name: string, subject: readonly Timing[], base: readonly Timing[], limit: number, clock: Clock): TargetCheck {
   const medianOf = (timings: readonly Timing[], which: Clock): number => median(timings.map((timing) => read(timing, which)));

@@ -809,13 +809,8 @@ export class BackgroundTaskManager implements AsyncDisposable {
     }
     this.#tasksChanged();
     if (this.#watchers.size > 0) for (const watcher of this.#watchers) watcher.taskSettled(run);
-    // (A loop, not notifyGroupWatchers: no closure per settled task for the common case of no watchers.)
-    if (groups !== undefined) {
-      for (let index = 0; index < groups.length; index++) {
-        const watchers = (groups[index] as TaskGroup<AnyTaskRun>).watchers;
-        if (watchers.size > 0) for (const watcher of watchers) watcher.taskSettled(run);
-      }
-    }
+    // (checked first: most settled tasks have no group watcher, and then no closure is made for them)
+    if (groups !== undefined && anyWatched(groups)) notifyGroupWatchers(groups, (watcher) => watcher.taskSettled(run));
     if (taskChannels.settled.hasSubscribers && run.outcome !== undefined) publishSettled(this, run, run.outcome);
     this.#log.settled(run);
   }
@@ -1118,6 +1113,12 @@ function withScopeContext(scopeContext: TaskContext, own: TaskContext): TaskCont
 function anyObserved(groups: readonly TaskGroup<AnyTaskRun>[]): boolean {
   // indexed loops on the per-task paths: an iterator per task and group was a fifth of what tagging allocated
   for (let index = 0; index < groups.length; index++) if ((groups[index] as TaskGroup<AnyTaskRun>).observed) return true;
+  return false;
+}
+
+/** Whether any group among `groups` has a watcher (a filtered wait, a scope's close). */
+function anyWatched(groups: readonly TaskGroup<AnyTaskRun>[]): boolean {
+  for (let index = 0; index < groups.length; index++) if ((groups[index] as TaskGroup<AnyTaskRun>).watchers.size > 0) return true;
   return false;
 }
 
